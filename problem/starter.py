@@ -1,0 +1,15 @@
+import numpy as np
+
+
+def suggest_lr(lrs, losses):
+    """Return the learning rate at the steepest descent of the loss curve.
+
+    The slope is the central difference of `losses` against log10 of `lrs`,
+    as `np.gradient` computes it. The answer is the learning rate at the most
+    negative slope, as a Python float that is one of the values in `lrs`.
+
+    lrs: positive, strictly increasing learning rates (list or 1-D array).
+    losses: the loss at each learning rate, the same length as `lrs`.
+    """
+    # Replace `pass` with your implementation.
+    pass

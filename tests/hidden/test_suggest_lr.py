@@ -1,0 +1,134 @@
+"""The four hidden tests of the learning-rate range test exercise.
+
+Each test takes the implementation under test as its `suggest_lr` argument.
+Locally, pytest passes it through the fixture in conftest.py. In the browser,
+the harness in web/runner calls each test with the learner's function. A test
+passes when it returns and fails when an assertion in this file fails. Any
+other exception is an error in the implementation.
+
+The expected answers are written out by hand, not computed by the reference,
+so a bug in the reference cannot hide itself.
+"""
+
+import numpy as np
+
+# Maximum length of the repr of a returned value in a failure message.
+MAX_REPR_CHARS = 200
+
+
+def titled(title):
+    """Attach the title that the page and the reports show for a test."""
+
+    def attach(test):
+        test.title = title
+        return test
+
+    return attach
+
+
+def describe(value):
+    """Format a returned value with its type, short enough for a message."""
+    try:
+        text = repr(value)
+    except Exception as error:  # A learner's object can break repr; the message must still be built.
+        text = f"<repr failed with {type(error).__name__}>"
+    if len(text) > MAX_REPR_CHARS:
+        text = text[:MAX_REPR_CHARS] + "..."
+    kind = type(value)
+    type_name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    return f"{text} ({type_name})"
+
+
+def format_sequence(values):
+    """Format an input the way the learner would write it in Python."""
+    if isinstance(values, np.ndarray):
+        return f"np.array({values.tolist()!r})"
+    return repr(list(values))
+
+
+def fresh_copy(values):
+    """Copy an input, so a learner who changes it in place cannot change later checks."""
+    if isinstance(values, np.ndarray):
+        return values.copy()
+    return list(values)
+
+
+def check_suggestion(suggest_lr, lrs, losses, expected, hint):
+    """Call `suggest_lr` and assert that it returned exactly `expected`, as a float."""
+    call = f"suggest_lr({format_sequence(lrs)}, {format_sequence(losses)})"
+    result = suggest_lr(fresh_copy(lrs), fresh_copy(losses))
+
+    report = f"\nCalled:   {call}\nReturned: {describe(result)}\nExpected: {describe(expected)}"
+
+    # numpy.float64 subclasses float, so both are Python floats. Anything else fails,
+    # even when it compares equal, because "==" on arrays, ints and custom objects
+    # can say yes to a value that is not a float.
+    assert type(result) in (float, np.float64), (
+        "suggest_lr must return a Python float (numpy.float64 also counts)." + report
+    )
+
+    inputs = [float(lr) for lr in lrs]
+    assert float(result) in inputs, (
+        "The returned learning rate is not one of the values in lrs. "
+        "Return lrs[i] itself, not a value computed from it." + report
+    )
+
+    assert float(result) == expected, hint + report
+
+
+@titled("Reference example")
+def test_reference_example(suggest_lr):
+    # Slopes against log10(lr): [-0.2, -0.35, -0.65, 0.6, 2.0]. The lowest loss is at 0.1.
+    check_suggestion(
+        suggest_lr,
+        lrs=[1e-4, 1e-3, 1e-2, 1e-1, 1.0],
+        losses=[2.5, 2.3, 1.8, 1.0, 3.0],
+        expected=0.01,
+        hint="This is the example from the statement; work through its table of slopes.",
+    )
+
+
+@titled("Returned LR is one of the inputs")
+def test_returned_lr_is_an_input(suggest_lr):
+    # Uneven, non-round rates passed as numpy arrays, so an interpolated, rounded or
+    # recomputed rate cannot equal an input by accident. Slopes against log10(lr):
+    # [-0.134, -0.294, -0.694, -0.74, -0.099, 1.662, 2.911].
+    check_suggestion(
+        suggest_lr,
+        lrs=np.array([1.5e-4, 4.2e-4, 1.3e-3, 3.7e-3, 1.1e-2, 3.3e-2, 9.6e-2]),
+        losses=np.array([2.31, 2.25, 2.02, 1.61, 1.34, 1.52, 2.87]),
+        expected=3.7e-3,
+        hint="The slope is most negative at lr = 0.0037.",
+    )
+
+
+@titled("Picks the steepest (most negative central-difference) slope")
+def test_picks_steepest_slope(suggest_lr):
+    # Unevenly spaced logarithms. Central slopes against log10(lr):
+    # [-0.2, -0.822, -0.841, -0.962, -0.711, 1.784, 1.803], so the answer is 0.002.
+    # Forward differences point at 0.0003, backward differences at 0.001, the slope
+    # against the step index at 0.001, argmax at 0.05 and the lowest loss at 0.003.
+    check_suggestion(
+        suggest_lr,
+        lrs=[3e-5, 3e-4, 1e-3, 2e-3, 3e-3, 3e-2, 5e-2],
+        losses=[1.7, 1.5, 0.9, 0.7, 0.5, 2.2, 2.6],
+        expected=2e-3,
+        hint=(
+            "Use the most negative central difference, as np.gradient(losses, np.log10(lrs)) "
+            "computes it, not a forward or backward difference and not the lowest loss."
+        ),
+    )
+
+
+@titled("Differentiates on a log scale (geometric lrs)")
+def test_differentiates_on_log_scale(suggest_lr):
+    # Rates grow ten-fold per step. Slopes against log10(lr):
+    # [-0.1, -0.2, -0.5, -0.55, 0.2, 1.1, 1.4], so the answer is 0.001. Against the raw
+    # rate the first step is only 9e-6 wide, its slope is the steepest, and 1e-6 wins.
+    check_suggestion(
+        suggest_lr,
+        lrs=[1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0],
+        losses=[2.3, 2.2, 1.9, 1.2, 0.8, 1.6, 3.0],
+        expected=1e-3,
+        hint="Differentiate against np.log10(lrs), not against the raw learning rates.",
+    )
