@@ -1,0 +1,1 @@
+"""Build, check and serve the learning-rate range test exercise; build.py is the command line."""

@@ -1,0 +1,162 @@
+// The page: it keeps the editor, talks to the worker through protocol.js and
+// renders each report as text (never as HTML, since it contains learner output).
+"use strict";
+
+const P = self.LrProtocol;
+
+const STAGE_TEXT = {
+  "load-runtime": "Loading the Python runtime (Pyodide)…",
+  "load-packages": "Loading numpy and the test harness…",
+  "import-tests": "Importing the hidden tests…",
+};
+
+const STATUS_TEXT = { passed: "passed", failed: "failed", error: "error", "not-run": "not run", running: "running…", pending: "not run" };
+
+const config = JSON.parse(document.getElementById("exercise-config").textContent);
+const editor = document.getElementById("editor");
+const runButton = document.getElementById("run-tests");
+const runnerStatus = document.getElementById("runner-status");
+const summary = document.getElementById("summary");
+const codeError = document.getElementById("code-error");
+const loadOutput = document.getElementById("load-output");
+
+// Stored code is keyed by exercise and version, so a new version of the starter code is not mixed up with old code.
+const storageKey = `lr-exercise:${config.exercise.slug}:v${config.exercise.version}:code`;
+
+let worker = null;
+let nextRequestId = 1;
+let pendingRunId = null;
+let ready = false;
+
+function setRunnerStatus(state, text) {
+  runnerStatus.dataset.state = state;
+  runnerStatus.textContent = text;
+}
+
+function testItems() {
+  return Array.from(document.querySelectorAll("#test-list .test"));
+}
+
+function showDetails(item, text) {
+  const details = item.querySelector("[data-role=details]");
+  details.textContent = text;
+  details.hidden = text === "";
+}
+
+function setTestStatus(item, status) {
+  item.dataset.status = status;
+  item.querySelector("[data-role=verdict]").textContent = STATUS_TEXT[status] || status;
+}
+
+function showBlock(element, text) {
+  element.textContent = text;
+  element.hidden = text === "";
+}
+
+function renderReport(report) {
+  const byName = new Map(report.tests.map((test) => [test.name, test]));
+  for (const item of testItems()) {
+    const test = byName.get(item.dataset.testName);
+    if (!test) {
+      setTestStatus(item, "not-run");
+      showDetails(item, "");
+      continue;
+    }
+    setTestStatus(item, test.status);
+    const parts = [test.message, test.traceback, test.output ? `Output:\n${test.output}` : ""].filter((part) => part);
+    showDetails(item, parts.join("\n\n"));
+  }
+
+  const error = report.code_error;
+  showBlock(codeError, error ? [error.message, error.traceback].filter((part) => part).join("\n\n") : "");
+  showBlock(loadOutput, report.output ? `Output while loading your code:\n${report.output}` : "");
+
+  summary.dataset.state = error ? "code-error" : "done";
+  summary.textContent = error ? `No test ran: ${report.summary.text}.` : `${report.summary.text}.`;
+}
+
+function showInternalError(message) {
+  setRunnerStatus("internal-error", "Internal error of the test runner (not a problem in your code).");
+  showBlock(codeError, `${message.stage ? `Stage: ${message.stage}\n` : ""}${message.message}\n\n` +
+    `Please report this with the details below.\n${message.details || ""}\n${message.stack || ""}`);
+  summary.dataset.state = "internal-error";
+  summary.textContent = "The tests could not run because of an internal error of the runner.";
+}
+
+function handleWorkerMessage(event) {
+  const data = event.data;
+  if (P.isMessage(data, P.PROGRESS)) {
+    setRunnerStatus("loading", STAGE_TEXT[data.stage] || "Loading…");
+  } else if (P.isMessage(data, P.READY)) {
+    ready = true;
+    runButton.disabled = false;
+    setRunnerStatus("ready", `Ready: ${data.versions}.`);
+  } else if (P.isMessage(data, P.RESULT) && data.id === pendingRunId) {
+    pendingRunId = null;
+    renderReport(data.report);
+    runButton.disabled = false;
+    setRunnerStatus("ready", "Ready.");
+  } else if (P.isMessage(data, P.INTERNAL_ERROR)) {
+    pendingRunId = null;
+    runButton.disabled = !ready;
+    showInternalError(data);
+  }
+  // Other messages are not part of the contract and are ignored.
+}
+
+function startWorker() {
+  worker = new Worker("worker.js");
+  worker.addEventListener("message", handleWorkerMessage);
+  worker.addEventListener("error", (event) => {
+    showInternalError({ stage: "worker", message: `The worker failed: ${event.message || "worker.js could not be loaded"}.` });
+  });
+  worker.postMessage({ type: P.BOOT, id: nextRequestId++, config });
+}
+
+function runTests() {
+  if (!ready || pendingRunId !== null) {
+    return;
+  }
+  pendingRunId = nextRequestId++;
+  runButton.disabled = true;
+  setRunnerStatus("running", "Running the hidden tests…");
+  for (const item of testItems()) {
+    setTestStatus(item, "running");
+    showDetails(item, "");
+  }
+  showBlock(codeError, "");
+  showBlock(loadOutput, "");
+  summary.dataset.state = "running";
+  summary.textContent = "Running…";
+  worker.postMessage({ type: P.RUN, id: pendingRunId, code: editor.value });
+}
+
+function restoreCode() {
+  try {
+    const saved = localStorage.getItem(storageKey);
+    if (saved !== null) {
+      editor.value = saved;
+    }
+  } catch {
+    // Storage can be disabled (private mode, blocked cookies); the editor then keeps the starter code.
+  }
+}
+
+function saveCode() {
+  try {
+    localStorage.setItem(storageKey, editor.value);
+  } catch {
+    // Same as above: without storage the code lives only in the page.
+  }
+}
+
+restoreCode();
+editor.addEventListener("input", saveCode);
+editor.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+    event.preventDefault();
+    runTests();
+  }
+});
+runButton.addEventListener("click", runTests);
+startWorker();

@@ -1,0 +1,124 @@
+// Web Worker that runs Python: it boots Pyodide, numpy and the runner once,
+// then runs the hidden tests against the learner's code for each RUN request.
+// The message contract is in protocol.js.
+"use strict";
+
+importScripts("protocol.js");
+
+const P = self.LrProtocol;
+
+let pyodide = null;
+let runTestsAsJson = null; // Python callable: learner source -> JSON text of the harness report.
+let bootPromise = null;
+
+function post(message) {
+  self.postMessage(message);
+}
+
+function describeError(error) {
+  return { message: String(error && error.message ? error.message : error), stack: error && error.stack ? String(error.stack) : "" };
+}
+
+// Stage 1: the runtime. importScripts throws a NetworkError without the URL, so the message names it.
+async function loadRuntime(config) {
+  const indexURL = new URL(config.pyodide.indexURL, self.location.href).href;
+  const scriptURL = indexURL + "pyodide.js";
+  try {
+    importScripts(scriptURL);
+  } catch (error) {
+    throw new Error(`Could not load Pyodide ${config.pyodide.version} from ${scriptURL}: ${describeError(error).message}. ` +
+      "Check that the site was built completely (python build.py) or that the Pyodide base URL is reachable.");
+  }
+  return await self.loadPyodide({ indexURL, fullStdLib: false });
+}
+
+async function sha256Hex(buffer) {
+  const digest = await crypto.subtle.digest("SHA-256", buffer);
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+// Stage 2: numpy and the runner. Self-hosted, both are in the site's pyodide-lock.json and
+// loadPackage checks their hashes. From a CDN, the CDN's lock has no entry for the runner,
+// so its wheel is fetched from this site and checked against the hash recorded at build time.
+async function loadPackages(config) {
+  if (config.pyodide.selfHosted) {
+    await pyodide.loadPackage([config.pyodide.runnerPackage], { checkIntegrity: true });
+    return;
+  }
+  await pyodide.loadPackage(["numpy"], { checkIntegrity: true });
+  const wheel = config.pyodide.runnerWheel;
+  const wheelURL = new URL(wheel.url, self.location.href).href;
+  const response = await fetch(wheelURL);
+  if (!response.ok) {
+    throw new Error(`Could not download the test runner from ${wheelURL}: HTTP ${response.status}.`);
+  }
+  const buffer = await response.arrayBuffer();
+  const actual = await sha256Hex(buffer);
+  if (actual !== wheel.sha256) {
+    throw new Error(`The test runner at ${wheelURL} has sha256 ${actual}, expected ${wheel.sha256}. Rebuild the site.`);
+  }
+  pyodide.unpackArchive(buffer, "wheel");
+}
+
+// Stage 3: import the harness and the hidden tests once; each run reuses them.
+function importTests() {
+  runTestsAsJson = pyodide.runPython(`
+import json
+from lr_range_runner import harness, hidden_tests
+
+def run_tests_as_json(source):
+    return json.dumps(harness.run(source, hidden_tests))
+
+run_tests_as_json
+`);
+}
+
+async function boot(request) {
+  const stages = [
+    ["load-runtime", async () => { pyodide = await loadRuntime(request.config); }],
+    ["load-packages", () => loadPackages(request.config)],
+    ["import-tests", () => importTests()],
+  ];
+  for (const [stage, action] of stages) {
+    post({ type: P.PROGRESS, id: request.id, stage });
+    try {
+      await action();
+    } catch (error) {
+      post({ type: P.INTERNAL_ERROR, id: request.id, stage, ...describeError(error), details: bugDetails(request.config) });
+      throw error;
+    }
+  }
+  const versions = pyodide.runPython("import sys, numpy; f'Python {sys.version.split()[0]}, numpy {numpy.__version__}'");
+  post({ type: P.READY, id: request.id, versions: `Pyodide ${pyodide.version}, ${versions}` });
+}
+
+function bugDetails(config) {
+  return `Pyodide ${config.pyodide.version} from ${config.pyodide.indexURL}; user agent: ${self.navigator.userAgent}`;
+}
+
+async function run(request) {
+  try {
+    await bootPromise;
+  } catch {
+    return; // Boot already reported its internal error.
+  }
+  try {
+    const reportJson = runTestsAsJson(String(request.code));
+    post({ type: P.RESULT, id: request.id, report: JSON.parse(reportJson) });
+  } catch (error) {
+    // The harness catches every error of the learner's code, so anything here is a bug of the runner.
+    post({ type: P.INTERNAL_ERROR, id: request.id, stage: "run", ...describeError(error), details: bugDetails(self.bootConfig) });
+  }
+}
+
+self.addEventListener("message", (event) => {
+  const data = event.data;
+  if (P.isMessage(data, P.BOOT) && bootPromise === null) {
+    self.bootConfig = data.config;
+    bootPromise = boot(data);
+    bootPromise.catch(() => {});
+  } else if (P.isMessage(data, P.RUN)) {
+    run(data);
+  }
+  // Anything else is not part of the contract and is ignored.
+});
