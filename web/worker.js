@@ -103,6 +103,7 @@ async function run(request) {
     return; // Boot already reported its internal error.
   }
   try {
+    // TODO: a learner's endless loop blocks this call, and the worker, until the page reloads.
     const reportJson = runTestsAsJson(String(request.code));
     post({ type: P.RESULT, id: request.id, report: JSON.parse(reportJson) });
   } catch (error) {
