@@ -27,7 +27,13 @@ REFERENCE = Path("solution/suggest_lr.py")
 HIDDEN_TESTS = Path("tests/hidden/test_suggest_lr.py")
 RUNNER_DIR = Path("web/runner")
 PAGE_TEMPLATE = Path("web/index.html")
-STATIC_FILES = [Path("web/app.js"), Path("web/worker.js"), Path("web/protocol.js"), Path("web/style.css")]
+STATIC_FILES = [
+    Path("web/app.js"),
+    Path("web/runner-client.js"),
+    Path("web/worker.js"),
+    Path("web/protocol.js"),
+    Path("web/style.css"),
+]
 
 # The packages the worker loads, besides the runner itself.
 PAGE_PACKAGES = ["numpy"]

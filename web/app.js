@@ -1,8 +1,6 @@
-// The page: it keeps the editor, talks to the worker through protocol.js and
+// The page: it keeps the editor, runs the tests through runner-client.js and
 // renders each report as text (never as HTML, since it contains learner output).
 "use strict";
-
-const P = self.LrProtocol;
 
 const STAGE_TEXT = {
   "load-runtime": "Loading the Python runtime (Pyodide)…",
@@ -23,10 +21,8 @@ const loadOutput = document.getElementById("load-output");
 // Stored code is keyed by exercise and version, so a new version of the starter code is not mixed up with old code.
 const storageKey = `lr-exercise:${config.exercise.slug}:v${config.exercise.version}:code`;
 
-let worker = null;
-let nextRequestId = 1;
-let pendingRunId = null;
-let ready = false;
+let runner = null;
+let running = false;
 
 function setRunnerStatus(state, text) {
   runnerStatus.dataset.state = state;
@@ -75,49 +71,19 @@ function renderReport(report) {
   summary.textContent = error ? `No test ran: ${report.summary.text}.` : `${report.summary.text}.`;
 }
 
-function showInternalError(message) {
+function showInternalError(error) {
   setRunnerStatus("internal-error", "Internal error of the test runner (not a problem in your code).");
-  showBlock(codeError, `${message.stage ? `Stage: ${message.stage}\n` : ""}${message.message}\n\n` +
-    `Please report this with the details below.\n${message.details || ""}\n${message.stack || ""}`);
+  showBlock(codeError, `${error.stage ? `Stage: ${error.stage}\n` : ""}${error.message}\n\n` +
+    `Please report this with the details below.\n${error.details || ""}\n${error.stack || ""}`);
   summary.dataset.state = "internal-error";
   summary.textContent = "The tests could not run because of an internal error of the runner.";
 }
 
-function handleWorkerMessage(event) {
-  const data = event.data;
-  if (P.isMessage(data, P.PROGRESS)) {
-    setRunnerStatus("loading", STAGE_TEXT[data.stage] || "Loading…");
-  } else if (P.isMessage(data, P.READY)) {
-    ready = true;
-    runButton.disabled = false;
-    setRunnerStatus("ready", `Ready: ${data.versions}.`);
-  } else if (P.isMessage(data, P.RESULT) && data.id === pendingRunId) {
-    pendingRunId = null;
-    renderReport(data.report);
-    runButton.disabled = false;
-    setRunnerStatus("ready", "Ready.");
-  } else if (P.isMessage(data, P.INTERNAL_ERROR)) {
-    pendingRunId = null;
-    runButton.disabled = !ready;
-    showInternalError(data);
-  }
-  // Other messages are not part of the contract and are ignored.
-}
-
-function startWorker() {
-  worker = new Worker("worker.js");
-  worker.addEventListener("message", handleWorkerMessage);
-  worker.addEventListener("error", (event) => {
-    showInternalError({ stage: "worker", message: `The worker failed: ${event.message || "worker.js could not be loaded"}.` });
-  });
-  worker.postMessage({ type: P.BOOT, id: nextRequestId++, config });
-}
-
-function runTests() {
-  if (!ready || pendingRunId !== null) {
+async function runTests() {
+  if (!runner.ready || running) {
     return;
   }
-  pendingRunId = nextRequestId++;
+  running = true;
   runButton.disabled = true;
   setRunnerStatus("running", "Running the hidden tests…");
   for (const item of testItems()) {
@@ -128,7 +94,31 @@ function runTests() {
   showBlock(loadOutput, "");
   summary.dataset.state = "running";
   summary.textContent = "Running…";
-  worker.postMessage({ type: P.RUN, id: pendingRunId, code: editor.value });
+
+  const outcome = await runner.run(editor.value);
+  running = false;
+  runButton.disabled = false;
+  if (outcome.kind === "report") {
+    renderReport(outcome.report);
+    setRunnerStatus("ready", "Ready.");
+  } else {
+    showInternalError(outcome.error);
+  }
+}
+
+function startRunner() {
+  runner = new self.RunnerClient(config, {
+    onProgress: (stage) => setRunnerStatus("loading", STAGE_TEXT[stage] || "Loading…"),
+    onReady: (versions) => {
+      runButton.disabled = false;
+      setRunnerStatus("ready", `Ready: ${versions}.`);
+    },
+    onInternalError: (error) => {
+      runButton.disabled = !runner.ready;
+      showInternalError(error);
+    },
+  });
+  runner.start();
 }
 
 function restoreCode() {
@@ -159,4 +149,4 @@ editor.addEventListener("keydown", (event) => {
   }
 });
 runButton.addEventListener("click", runTests);
-startWorker();
+startRunner();
