@@ -14,7 +14,7 @@ REFERENCE = PROJECT_ROOT / "solution" / "suggest_lr.py"
 STARTER = PROJECT_ROOT / "problem" / "starter.py"
 HIDDEN_TESTS_DIR = PROJECT_ROOT / "tests" / "hidden"
 HIDDEN_TESTS = HIDDEN_TESTS_DIR / "test_suggest_lr.py"
-HARNESS = PROJECT_ROOT / "web" / "runner" / "lr_range_runner" / "harness.py"
+RUNNER_DIR = PROJECT_ROOT / "web" / "runner" / "lr_range_runner"
 
 
 def files_in(kind):
