@@ -15,7 +15,7 @@ from pathlib import Path
 import markdown
 
 from lr_range_runner import harness
-from sitebuild import assets, runner_wheel
+from sitebuild import assets, delivery, runner_wheel
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,6 +32,8 @@ STATIC_FILES = [
     Path("web/runner-client.js"),
     Path("web/worker.js"),
     Path("web/protocol.js"),
+    Path("web/fast-boot.js"),
+    Path("web/offline.js"),
     Path("web/style.css"),
 ]
 
@@ -158,8 +160,12 @@ def swap_in(staging, out):
         shutil.rmtree(previous)
 
 
-def build_site(out, cdn_base_url=None, log=print):
-    """Check the exercise and build the site into `out`; raise BuildError and keep `out` as it was on failure."""
+def build_site(out, cdn_base_url=None, log=print, delivery_options=None):
+    """Check the exercise and build the site into `out`; raise BuildError and keep `out` as it was on failure.
+
+    `delivery_options` (a delivery.Delivery; default: every option on) sets how the files reach the browser.
+    """
+    delivery_options = delivery.Delivery() if delivery_options is None else delivery_options
     exercise = tomllib.loads(read_input(EXERCISE_TOML))
     statement_source = read_input(STATEMENT)
     starter_source = read_input(STARTER)
@@ -187,12 +193,14 @@ def build_site(out, cdn_base_url=None, log=print):
         else:
             pyodide_config = lay_out_self_hosted(staging, assets.ensure_assets(log), version)
         verify_served_assets(staging)
+        delivery_config = delivery.prepare_assets(staging, pyodide_config, delivery_options, log)
 
         tests = harness.describe_tests(tests_module)
         config = {
             "exercise": {"slug": exercise["slug"], "version": version, "function": exercise["function"]},
             "pyodide": {"version": assets.PYODIDE_VERSION, **pyodide_config},
             "tests": tests,
+            "delivery": delivery_config,
         }
         test_items = "\n".join(
             f'<li class="test" data-test-name="{html.escape(test["name"])}" data-status="pending">'
@@ -212,6 +220,7 @@ def build_site(out, cdn_base_url=None, log=print):
         (staging / "index.html").write_text(page, encoding="utf-8")
         for relative in STATIC_FILES:
             shutil.copy2(ROOT / relative, staging / relative.name)
+        delivery.finish(staging, delivery_options, log)
 
         swap_in(staging, out)
     except BaseException:

@@ -3,7 +3,7 @@
 // The message contract is in protocol.js.
 "use strict";
 
-importScripts("protocol.js");
+importScripts("protocol.js", "fast-boot.js");
 
 const P = self.LrProtocol;
 
@@ -23,13 +23,16 @@ function describeError(error) {
 async function loadRuntime(config) {
   const indexURL = new URL(config.pyodide.indexURL, self.location.href).href;
   const scriptURL = indexURL + "pyodide.js";
+  const delivery = config.delivery || {};
+  self.LrFastBoot.prefetch(delivery.prefetch);
+  const snapshot = self.LrFastBoot.fetchSnapshot(delivery.snapshot);
   try {
     importScripts(scriptURL);
   } catch (error) {
     throw new Error(`Could not load Pyodide ${config.pyodide.version} from ${scriptURL}: ${describeError(error).message}. ` +
       "Check that the site was built completely (python build.py) or that the Pyodide base URL is reachable.");
   }
-  return await self.loadPyodide({ indexURL, fullStdLib: false });
+  return await self.LrFastBoot.loadPyodideFast({ indexURL, fullStdLib: false }, snapshot);
 }
 
 async function sha256Hex(buffer) {

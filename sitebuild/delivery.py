@@ -1,0 +1,231 @@
+"""Delivery options: how the built site gets its files to the browser fast.
+
+Each option is one way to load faster and can be turned off on its own, so
+bench/run.py can measure what each pays (docs/benchmarks.md):
+
+- prefetch: the worker starts downloading the numpy and harness wheels while
+  the interpreter boots, instead of after it;
+- hashed_assets: the Pyodide folder is named after a hash of its content, so
+  the server can mark it immutable and a repeat visit sends no request for it;
+- service_worker: sw.js caches the whole site after the first load, so a
+  repeat visit, and an offline one, loads from that cache;
+- precompress: .gz and .br copies of every compressible file, which the
+  built-in server sends to browsers that accept them;
+- snapshot: Pyodide's memory snapshot of a booted interpreter, made at build
+  time in Node.js, which the worker restores instead of initialising Python.
+
+Only a self-hosted build uses them; with a CDN base URL every option is off.
+"""
+
+import dataclasses
+import gzip
+import hashlib
+import base64
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import brotli
+
+from sitebuild import assets
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT_SCRIPT = Path(__file__).resolve().parent / "make_snapshot.mjs"
+SERVICE_WORKER_TEMPLATE = ROOT / "web" / "sw.js"
+SNAPSHOT_FILE = "snapshot.bin"
+
+# Standard-library modules that the harness imports; the snapshot holds them
+# imported, so the worker does not import them again. numpy cannot be in it
+# (see make_snapshot.mjs).
+SNAPSHOT_MODULES = ["contextlib", "io", "json", "linecache", "time", "traceback", "types"]
+
+# Seconds that making the snapshot may take; it took about 2 s on a 2-core machine.
+SNAPSHOT_TIMEOUT_S = 300
+
+# A folder named NAME-<16 hex digits> holds content-addressed files; the server
+# marks everything under it immutable (server.py relies on this pattern).
+HASH_LENGTH = 16
+
+# Compressed copies are kept only when they save at least this share of the
+# file, so already-compressed wheels are sent as they are.
+MIN_SAVING = 0.05
+COMPRESSIBLE_SUFFIXES = {".html", ".js", ".mjs", ".css", ".json", ".wasm", ".zip", ".bin", ".whl"}
+
+
+class DeliveryError(Exception):
+    """A delivery step failed; the message says which and how to fix it."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Delivery:
+    prefetch: bool = True
+    hashed_assets: bool = True
+    service_worker: bool = True
+    precompress: bool = True
+    snapshot: bool = True
+
+    @classmethod
+    def all_off(cls):
+        return cls(**{field.name: False for field in dataclasses.fields(cls)})
+
+    def only(self, name):
+        """Return options with only `name` on."""
+        return dataclasses.replace(Delivery.all_off(), **{name: True})
+
+
+def integrity_of(path):
+    """Return the Subresource Integrity value (sha256-BASE64) of a file."""
+    digest = hashlib.sha256(path.read_bytes()).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
+
+
+def snapshot_key(pyodide_dir):
+    """Hash what a snapshot depends on: the wasm binary, the script that makes it and the module list."""
+    digest = hashlib.sha256()
+    digest.update(assets.sha256_of(pyodide_dir / "pyodide.asm.wasm").encode())
+    digest.update(SNAPSHOT_SCRIPT.read_bytes())
+    digest.update(" ".join(SNAPSHOT_MODULES).encode())
+    return digest.hexdigest()[:HASH_LENGTH]
+
+
+def add_snapshot(pyodide_dir, log):
+    """Copy a memory snapshot into pyodide_dir, making it first unless the asset cache has it.
+
+    Two snapshots of the same interpreter differ in a few thousand bytes (hash
+    seeds, timestamps), so reusing one keeps the site's content hash, and the
+    learners' caches, stable across builds.
+    """
+    cached = assets.cache_dir() / "snapshots" / f"snapshot-{snapshot_key(pyodide_dir)}.bin"
+    if not cached.is_file():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(".partial")
+        make_snapshot(pyodide_dir, partial, log)
+        partial.rename(cached)
+    shutil.copy2(cached, pyodide_dir / SNAPSHOT_FILE)
+
+
+def make_snapshot(pyodide_dir, out, log):
+    """Write a memory snapshot to `out` with Node.js; raise DeliveryError when that fails."""
+    node = shutil.which("node")
+    if node is None:
+        raise DeliveryError("node was not found on PATH, and the memory snapshot is made with Node.js. "
+                            "Install Node.js 18 or newer, or build with the snapshot option off.")
+    command = [node, str(SNAPSHOT_SCRIPT), str(pyodide_dir), str(out), *SNAPSHOT_MODULES]
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=SNAPSHOT_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise DeliveryError(f"Making the memory snapshot timed out after {SNAPSHOT_TIMEOUT_S} s: {' '.join(command)}") from None
+    if completed.returncode != 0 or not out.is_file():
+        raise DeliveryError(f"Making the memory snapshot failed with exit status {completed.returncode}: "
+                            f"{' '.join(command)}\n{completed.stderr[-2000:]}")
+    log(f"Made a Pyodide memory snapshot ({out.stat().st_size / 1e6:.1f} MB before compression)")
+
+
+def content_hash(folder):
+    """Hash the names and contents of every file in `folder`; return the first HASH_LENGTH hex digits."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:HASH_LENGTH]
+
+
+def prepare_assets(staging, pyodide_config, options, log=print):
+    """Apply the options that change the Pyodide folder; return the page's delivery config.
+
+    May rename staging/pyodide and so change pyodide_config["indexURL"] in place.
+    """
+    config = {"prefetch": [], "snapshot": None, "serviceWorker": None}
+    if not pyodide_config["selfHosted"]:
+        return config
+
+    pyodide_dir = staging / "pyodide"
+    if options.snapshot:
+        add_snapshot(pyodide_dir, log)
+    if options.hashed_assets:
+        hashed = staging / f"pyodide-{content_hash(pyodide_dir)}"
+        pyodide_dir.rename(hashed)
+        pyodide_dir = hashed
+        pyodide_config["indexURL"] = f"{hashed.name}/"
+
+    index_url = pyodide_config["indexURL"]
+    if options.snapshot:
+        config["snapshot"] = {"url": index_url + SNAPSHOT_FILE, "integrity": integrity_of(pyodide_dir / SNAPSHOT_FILE)}
+    if options.prefetch:
+        lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text(encoding="utf-8"))
+        config["prefetch"] = [index_url + entry["file_name"] for entry in sorted(lock["packages"].values(), key=lambda e: e["name"])]
+    if options.service_worker:
+        config["serviceWorker"] = "sw.js"
+    return config
+
+
+def site_files(staging):
+    """Return every file of the site as a URL path relative to the site root, sorted."""
+    return sorted(path.relative_to(staging).as_posix() for path in staging.rglob("*") if path.is_file())
+
+
+def write_service_worker(staging):
+    """Write sw.js with the list of files to cache and a version that changes with any of them."""
+    files = [name for name in site_files(staging) if name != "sw.js"]
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update(name.encode() + b"\0" + hashlib.sha256((staging / name).read_bytes()).digest())
+    # "./" is the page itself, as a navigation requests it.
+    precache = ["./", *files]
+    source = SERVICE_WORKER_TEMPLATE.read_text(encoding="utf-8")
+    for placeholder, value in [("__SITE_VERSION__", json.dumps(digest.hexdigest()[:HASH_LENGTH])),
+                               ("__PRECACHE__", json.dumps(precache))]:
+        if placeholder not in source:
+            raise DeliveryError(f"{SERVICE_WORKER_TEMPLATE} has no placeholder {placeholder}.")
+        source = source.replace(placeholder, value)
+    (staging / "sw.js").write_text(source, encoding="utf-8")
+
+
+COMPRESSORS = {
+    ".gz": lambda data: gzip.compress(data, compresslevel=9, mtime=0),
+    # Quality 11 with a 16 MiB window is brotli's densest setting; it takes about
+    # 20 s for the 10 MB wasm binary, hence the cache below.
+    ".br": lambda data: brotli.compress(data, quality=11, lgwin=24),
+}
+
+
+def compressed_copy(data, suffix):
+    """Return `data` compressed for `suffix`, from the asset cache when the same content was compressed before."""
+    cached = assets.cache_dir() / "compressed" / (hashlib.sha256(data).hexdigest() + suffix)
+    if cached.is_file():
+        return cached.read_bytes()
+    compressed = COMPRESSORS[suffix](data)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_name(cached.name + ".partial")
+    partial.write_bytes(compressed)
+    partial.rename(cached)
+    return compressed
+
+
+def write_compressed_copies(staging, log):
+    """Write FILE.gz and FILE.br next to each compressible FILE where they save at least MIN_SAVING."""
+    original_total = sent_total = 0
+    for name in site_files(staging):
+        path = staging / name
+        if path.suffix not in COMPRESSIBLE_SUFFIXES:
+            continue
+        data = path.read_bytes()
+        original_total += len(data)
+        best = len(data)
+        for suffix in COMPRESSORS:
+            compressed = compressed_copy(data, suffix)
+            if len(compressed) <= len(data) * (1 - MIN_SAVING):
+                path.with_name(path.name + suffix).write_bytes(compressed)
+                best = min(best, len(compressed))
+        sent_total += best
+    log(f"Wrote compressed copies: {original_total / 1e6:.1f} MB of compressible files send as {sent_total / 1e6:.1f} MB with brotli")
+
+
+def finish(staging, options, log=print):
+    """Write the files that depend on the finished site: sw.js, then compressed copies of everything."""
+    if options.service_worker and (staging / "index.html").is_file() and any(staging.glob("pyodide*/pyodide.asm.wasm")):
+        write_service_worker(staging)
+    if options.precompress:
+        write_compressed_copies(staging, log)

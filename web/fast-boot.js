@@ -1,0 +1,44 @@
+// Loaded by worker.js: the worker's side of the site's delivery options
+// (sitebuild/delivery.py). Each helper does nothing when its option is off.
+"use strict";
+
+(function (scope) {
+  // Start downloading each URL now and drop the body: the browser's cache then
+  // holds it when loadPackage asks for it after the interpreter booted.
+  function prefetch(urls) {
+    for (const url of urls || []) {
+      fetch(url).then((response) => response.arrayBuffer()).catch(() => {
+        // loadPackage downloads it again and reports the error, if there still is one.
+      });
+    }
+  }
+
+  // Resolves to the memory snapshot's bytes, checked against their sha256 by
+  // fetch's integrity option, or rejects; null when there is no snapshot.
+  function fetchSnapshot(snapshot) {
+    if (!snapshot) {
+      return null;
+    }
+    return fetch(snapshot.url, { integrity: snapshot.integrity }).then(async (response) => {
+      if (!response.ok) {
+        throw new Error(`HTTP ${response.status} for ${snapshot.url}`);
+      }
+      return new Uint8Array(await response.arrayBuffer());
+    });
+  }
+
+  // Boots from the snapshot when there is one and falls back to a normal boot
+  // if it cannot be used (download failed, integrity mismatch, other Pyodide build).
+  async function loadPyodideFast(options, snapshotPromise) {
+    if (snapshotPromise) {
+      try {
+        return await scope.loadPyodide({ ...options, _loadSnapshot: snapshotPromise });
+      } catch (error) {
+        console.warn(`Booting from the memory snapshot failed, booting without it: ${error && error.message ? error.message : error}`);
+      }
+    }
+    return await scope.loadPyodide(options);
+  }
+
+  scope.LrFastBoot = Object.freeze({ prefetch, fetchSnapshot, loadPyodideFast });
+})(self);

@@ -1,0 +1,64 @@
+// Service worker: after the first visit, the page and Pyodide load from this
+// cache, so a repeat visit sends almost no request and an offline one works.
+// The build fills in the version and the file list (sitebuild/delivery.py);
+// a rebuilt site has a new version, so the browser installs the new worker,
+// which replaces the old cache.
+"use strict";
+
+const VERSION = __SITE_VERSION__;
+const PRECACHE = __PRECACHE__;
+const CACHE_NAME = `lr-exercise-${VERSION}`;
+const CACHE_PREFIX = "lr-exercise-";
+
+// Files in a content-hashed folder (NAME-<16 hex digits>/) never change, so
+// they are served from the cache without asking the network.
+const CONTENT_ADDRESSED = /\/[A-Za-z0-9_.]+-[0-9a-f]{16}\//;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE_NAME);
+    // The page registers this worker only after it loaded Pyodide, so these
+    // requests are answered by the HTTP cache (or a 304) and cost no download.
+    await cache.addAll(PRECACHE);
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith(CACHE_PREFIX) && name !== CACHE_NAME) {
+        await caches.delete(name);
+      }
+    }
+    await self.clients.claim();
+  })());
+});
+
+async function cacheFirst(request) {
+  const cached = await caches.match(request, { cacheName: CACHE_NAME });
+  return cached || fetch(request);
+}
+
+// The page and its scripts come from the network while it answers, so a new
+// build is seen at once; the cache answers only when the network fails.
+async function networkFirst(request) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const cached = await caches.match(request, { cacheName: CACHE_NAME, ignoreSearch: true });
+    if (cached) {
+      return cached;
+    }
+    throw error;
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) {
+    return;
+  }
+  event.respondWith(CONTENT_ADDRESSED.test(url.pathname) ? cacheFirst(request) : networkFirst(request));
+});
