@@ -1,0 +1,1 @@
+"""Benchmark of the exercise page against bare Pyodide; run.py is the command line."""
