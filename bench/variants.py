@@ -16,6 +16,7 @@ VARIANTS = {
     "service-worker": delivery.Delivery().only("service_worker"),
     "precompress": delivery.Delivery().only("precompress"),
     "snapshot": delivery.Delivery().only("snapshot"),
+    "bytecode": delivery.Delivery().only("bytecode"),
     "site": delivery.Delivery(),
 }
 

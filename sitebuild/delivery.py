@@ -12,7 +12,9 @@ bench/run.py can measure what each pays (docs/benchmarks.md):
 - precompress: .gz and .br copies of every compressible file, which the
   built-in server sends to browsers that accept them;
 - snapshot: Pyodide's memory snapshot of a booted interpreter, made at build
-  time in Node.js, which the worker restores instead of initialising Python.
+  time in Node.js, which the worker restores instead of initialising Python;
+- bytecode: the .pyc files of the numpy modules that `import numpy` loads,
+  made at build time in Node.js; the numpy wheel ships only sources.
 
 Only a self-hosted build uses them; with a CDN base URL every option is off.
 """
@@ -34,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT_SCRIPT = Path(__file__).resolve().parent / "make_snapshot.mjs"
 SERVICE_WORKER_TEMPLATE = ROOT / "web" / "sw.js"
 SNAPSHOT_FILE = "snapshot.bin"
+BYTECODE_SCRIPT = Path(__file__).resolve().parent / "make_pycache.mjs"
+BYTECODE_FILE = "numpy-pycache.zip"
 
 # Standard-library modules that the harness imports; the snapshot holds them
 # imported, so the worker does not import them again. numpy cannot be in it
@@ -64,6 +68,7 @@ class Delivery:
     service_worker: bool = True
     precompress: bool = True
     snapshot: bool = True
+    bytecode: bool = True
 
     @classmethod
     def all_off(cls):
@@ -107,19 +112,38 @@ def add_snapshot(pyodide_dir, log):
 
 def make_snapshot(pyodide_dir, out, log):
     """Write a memory snapshot to `out` with Node.js; raise DeliveryError when that fails."""
+    run_node_script("the memory snapshot", [str(SNAPSHOT_SCRIPT), str(pyodide_dir), str(out), *SNAPSHOT_MODULES], out)
+    log(f"Made a Pyodide memory snapshot ({out.stat().st_size / 1e6:.1f} MB before compression)")
+
+
+def run_node_script(what, arguments, out):
+    """Run a build script with Node.js that must write `out`; raise DeliveryError when it fails."""
     node = shutil.which("node")
     if node is None:
-        raise DeliveryError("node was not found on PATH, and the memory snapshot is made with Node.js. "
-                            "Install Node.js 18 or newer, or build with the snapshot option off.")
-    command = [node, str(SNAPSHOT_SCRIPT), str(pyodide_dir), str(out), *SNAPSHOT_MODULES]
+        raise DeliveryError(f"node was not found on PATH, and {what} is made with Node.js. "
+                            "Install Node.js 18 or newer, or build with that delivery option off.")
+    command = [node, *arguments]
     try:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=SNAPSHOT_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        raise DeliveryError(f"Making the memory snapshot timed out after {SNAPSHOT_TIMEOUT_S} s: {' '.join(command)}") from None
+        raise DeliveryError(f"Making {what} timed out after {SNAPSHOT_TIMEOUT_S} s: {' '.join(command)}") from None
     if completed.returncode != 0 or not out.is_file():
-        raise DeliveryError(f"Making the memory snapshot failed with exit status {completed.returncode}: "
+        raise DeliveryError(f"Making {what} failed with exit status {completed.returncode}: "
                             f"{' '.join(command)}\n{completed.stderr[-2000:]}")
-    log(f"Made a Pyodide memory snapshot ({out.stat().st_size / 1e6:.1f} MB before compression)")
+
+
+def add_bytecode(pyodide_dir, log):
+    """Copy numpy's bytecode zip into pyodide_dir, making it first unless the asset cache has it for this numpy wheel."""
+    lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text(encoding="utf-8"))
+    digest = hashlib.sha256(lock["packages"]["numpy"]["sha256"].encode() + BYTECODE_SCRIPT.read_bytes())
+    cached = assets.cache_dir() / "bytecode" / f"numpy-pycache-{digest.hexdigest()[:HASH_LENGTH]}.zip"
+    if not cached.is_file():
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(".partial")
+        run_node_script("numpy's bytecode", [str(BYTECODE_SCRIPT), str(pyodide_dir), str(partial)], partial)
+        partial.rename(cached)
+        log(f"Compiled numpy's imported modules to bytecode ({cached.stat().st_size / 1e6:.1f} MB)")
+    shutil.copy2(cached, pyodide_dir / BYTECODE_FILE)
 
 
 def content_hash(folder):
@@ -137,13 +161,15 @@ def prepare_assets(staging, pyodide_config, options, log=print):
 
     May rename staging/pyodide and so change pyodide_config["indexURL"] in place.
     """
-    config = {"prefetch": [], "snapshot": None, "serviceWorker": None}
+    config = {"prefetch": [], "snapshot": None, "bytecode": None, "serviceWorker": None}
     if not pyodide_config["selfHosted"]:
         return config
 
     pyodide_dir = staging / "pyodide"
     if options.snapshot:
         add_snapshot(pyodide_dir, log)
+    if options.bytecode:
+        add_bytecode(pyodide_dir, log)
     if options.hashed_assets:
         hashed = staging / f"pyodide-{content_hash(pyodide_dir)}"
         pyodide_dir.rename(hashed)
@@ -153,9 +179,13 @@ def prepare_assets(staging, pyodide_config, options, log=print):
     index_url = pyodide_config["indexURL"]
     if options.snapshot:
         config["snapshot"] = {"url": index_url + SNAPSHOT_FILE, "integrity": integrity_of(pyodide_dir / SNAPSHOT_FILE)}
+    if options.bytecode:
+        config["bytecode"] = {"url": index_url + BYTECODE_FILE, "integrity": integrity_of(pyodide_dir / BYTECODE_FILE)}
     if options.prefetch:
         lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text(encoding="utf-8"))
         config["prefetch"] = [index_url + entry["file_name"] for entry in sorted(lock["packages"].values(), key=lambda e: e["name"])]
+        if options.bytecode:
+            config["prefetch"].append(config["bytecode"]["url"])
     if options.service_worker:
         config["serviceWorker"] = "sw.js"
     return config

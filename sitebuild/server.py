@@ -35,6 +35,8 @@ def accepted_encodings(header):
     accepted = set()
     for part in (header or "").split(","):
         coding, _, parameters = part.strip().partition(";")
+        if not coding.strip():
+            continue
         quality = parameters.strip().removeprefix("q=") if parameters.strip().startswith("q=") else "1"
         try:
             if float(quality) > 0:

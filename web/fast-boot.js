@@ -40,5 +40,23 @@
     return await scope.loadPyodide(options);
   }
 
-  scope.LrFastBoot = Object.freeze({ prefetch, fetchSnapshot, loadPyodideFast });
+  // Extracts the .pyc files of numpy's modules (paths relative to "/"), so
+  // `import numpy` loads bytecode instead of compiling sources. Without them,
+  // or if they cannot be fetched, the import only takes longer.
+  async function installBytecode(pyodide, bytecode) {
+    if (!bytecode) {
+      return;
+    }
+    try {
+      const response = await fetch(bytecode.url, { integrity: bytecode.integrity });
+      if (!response.ok) {
+        throw new Error(`HTTP ${response.status} for ${bytecode.url}`);
+      }
+      pyodide.unpackArchive(await response.arrayBuffer(), "zip", { extractDir: "/" });
+    } catch (error) {
+      console.warn(`numpy's bytecode was not installed, so its import compiles sources: ${error && error.message ? error.message : error}`);
+    }
+  }
+
+  scope.LrFastBoot = Object.freeze({ prefetch, fetchSnapshot, loadPyodideFast, installBytecode });
 })(self);

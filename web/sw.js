@@ -10,8 +10,12 @@ const PRECACHE = __PRECACHE__;
 const CACHE_NAME = `lr-exercise-${VERSION}`;
 const CACHE_PREFIX = "lr-exercise-";
 
-// Files in a content-hashed folder (NAME-<16 hex digits>/) never change, so
-// they are served from the cache without asking the network.
+// Files in a content-hashed folder (NAME-<16 hex digits>/) never change. While
+// the browser is online they bypass this worker: the HTTP cache keeps them
+// (the server marks them immutable), and only responses from there get V8's
+// cached compiled code. Served from Cache Storage, the 10 MB pyodide.asm.wasm
+// was compiled again on every visit, which made a repeat visit about 1 s
+// slower in Chromium 156 (docs/benchmarks.md). Offline, this cache serves them.
 const CONTENT_ADDRESSED = /\/[A-Za-z0-9_.]+-[0-9a-f]{16}\//;
 
 self.addEventListener("install", (event) => {
@@ -60,5 +64,9 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) {
     return;
   }
-  event.respondWith(CONTENT_ADDRESSED.test(url.pathname) ? cacheFirst(request) : networkFirst(request));
+  if (!CONTENT_ADDRESSED.test(url.pathname)) {
+    event.respondWith(networkFirst(request));
+  } else if (!self.navigator.onLine) {
+    event.respondWith(cacheFirst(request));
+  }
 });

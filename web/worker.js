@@ -46,6 +46,7 @@ async function sha256Hex(buffer) {
 async function loadPackages(config) {
   if (config.pyodide.selfHosted) {
     await pyodide.loadPackage([config.pyodide.runnerPackage], { checkIntegrity: true });
+    await self.LrFastBoot.installBytecode(pyodide, (config.delivery || {}).bytecode);
     return;
   }
   await pyodide.loadPackage(["numpy"], { checkIntegrity: true });
