@@ -153,7 +153,12 @@ def swap_in(staging, out):
         shutil.rmtree(previous)
     if out.exists():
         out.rename(previous)
-    staging.rename(out)
+    try:
+        staging.rename(out)
+    except OSError:
+        if previous.exists():
+            previous.rename(out)
+        raise
     if previous.exists():
         shutil.rmtree(previous)
 
