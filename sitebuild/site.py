@@ -40,7 +40,7 @@ PAGE_PACKAGES = ["numpy"]
 
 
 class BuildError(Exception):
-    """The exercise or its assets are not fit to publish; the message says what to fix."""
+    """The exercise or its assets are not fit to publish; the message names what to fix."""
 
 
 def read_input(relative):
