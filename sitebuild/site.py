@@ -50,7 +50,7 @@ PAGE_PACKAGES = ["numpy"]
 
 
 class BuildError(Exception):
-    """The exercise or its assets are not fit to publish; the message says what to fix."""
+    """The exercise or its assets are not fit to publish; the message names what to fix."""
 
 
 def read_input(relative):
@@ -184,7 +184,12 @@ def swap_in(staging, out):
         shutil.rmtree(previous)
     if out.exists():
         out.rename(previous)
-    staging.rename(out)
+    try:
+        staging.rename(out)
+    except OSError:
+        if previous.exists():
+            previous.rename(out)
+        raise
     if previous.exists():
         shutil.rmtree(previous)
 
