@@ -1,38 +1,20 @@
-"""Build the site once, serve it on 127.0.0.1 and drive it with the system Chromium.
+"""Build a site, serve it on 127.0.0.1 and drive it with the system Chromium.
 
-Shared by the browser tests and scripts/screenshots.py. Chromium runs headless
-with networking limited to loopback, so a page that reached for another host
-fails instead of passing by luck.
+Helpers for test_page.py and scripts/screenshots.py. Chromium runs with the
+flags of conftest.py, which limit it to loopback.
 """
 
 import contextlib
-import os
 import threading
-from pathlib import Path
 
 from sitebuild import server, site
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
+from tests.project.conftest import CHROMIUM, CHROMIUM_ARGS
 
 # Milliseconds the page may take to boot Pyodide, numpy and the harness. A boot
 # takes a few seconds; the limit only stops a hung page.
 BOOT_TIMEOUT_MS = 120_000
 # Milliseconds one run of the four hidden tests may take before a wait gives up.
 RUN_TIMEOUT_MS = 60_000
-
-
-def running_in_ci():
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def build(out, cdn_base_url=None):

@@ -42,9 +42,11 @@ def suggest_lr(lrs, losses)
     return float(lrs[0])
 """
 
-# Short enough to type key by key. The textarea adds no indentation of its own,
-# so the editor then contains exactly this text.
-TYPED_SOURCE = "import numpy as np\ndef suggest_lr(lrs, losses):\n    return float(lrs[np.argmin(np.gradient(losses, np.log10(lrs)))])\n"
+# Short enough to type key by key. The editor indents the line after the colon
+# and steps over the closing brackets it inserted, so typing TYPED_KEYS leaves
+# exactly TYPED_SOURCE in it.
+TYPED_KEYS = "import numpy as np\ndef suggest_lr(lrs, losses):\nreturn float(lrs[np.argmin(np.gradient(losses, np.log10(lrs)))])"
+TYPED_SOURCE = "import numpy as np\ndef suggest_lr(lrs, losses):\n    return float(lrs[np.argmin(np.gradient(losses, np.log10(lrs)))])"
 
 FINISHED_STATES = ("done", "code-error", "internal-error")
 
@@ -61,8 +63,16 @@ def wait_for_run(page):
     return page.get_attribute("#summary", "data-state")
 
 
+def set_code(page, source):
+    page.evaluate("(code) => window.lrEditor.setCode(code)", source)
+
+
+def get_code(page):
+    return page.evaluate("() => window.lrEditor.getCode()")
+
+
 def run_code(page, source):
-    page.fill("#editor", source)
+    set_code(page, source)
     page.click("#run-tests")
     return wait_for_run(page)
 
@@ -97,7 +107,7 @@ def page(booted):
     """Return the module's ready page with the starter code in the editor."""
     ready_page, _ = booted
     wait_until_ready(ready_page)
-    ready_page.fill("#editor", STARTER.read_text(encoding="utf-8"))
+    set_code(ready_page, STARTER.read_text(encoding="utf-8"))
     return ready_page
 
 
@@ -171,20 +181,20 @@ def test_syntax_error_shown(page):
 
 
 def test_ctrl_enter_runs(page):
-    page.fill("#editor", "")
-    page.focus("#editor")
-    page.keyboard.type(TYPED_SOURCE)
+    set_code(page, "")
+    page.click("#editor .cm-content")
+    page.keyboard.type(TYPED_KEYS)
     page.keyboard.press("Control+Enter")
     state = wait_for_run(page)
 
     assert state == "done"
-    assert page.input_value("#editor") == TYPED_SOURCE
+    assert get_code(page) == TYPED_SOURCE
     assert read_statuses(page) == {name: "passed" for name in TITLES}
 
 
 def test_code_survives_reload(page):
     source = REFERENCE.read_text(encoding="utf-8") + "\n# kept across a reload\n"
-    page.fill("#editor", source)
+    set_code(page, source)
     page.reload()
 
-    assert page.input_value("#editor") == source
+    assert get_code(page) == source

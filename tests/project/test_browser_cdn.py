@@ -94,7 +94,7 @@ def test_cdn_mode_loads_runner_from_site(cdn_page, cdn_site_url):
 
 def test_cdn_mode_runs_reference(cdn_page):
     page, _ = cdn_page
-    page.fill("#editor", REFERENCE.read_text(encoding="utf-8"))
+    page.evaluate("(code) => window.lrEditor.setCode(code)", REFERENCE.read_text(encoding="utf-8"))
     page.click("#run-tests")
     page.wait_for_selector("#summary[data-state=done]", timeout=RUN_TIMEOUT_MS)
     assert page.inner_text("#summary") == "4 of 4 passed."

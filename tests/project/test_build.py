@@ -28,7 +28,9 @@ RUNNER_WHEEL = f"lr_range_runner-{EXERCISE['version']}-py3-none-any.whl"
 TITLES = {test["name"]: test["title"] for test in harness.describe_tests(site.load_hidden_tests())}
 
 # Files and folders of the work tree that the build neither reads nor needs in a copy.
-COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "dist", ".dist.*", "__pycache__", ".pytest_cache", "test-results")
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "dist", ".dist.*", "__pycache__", ".pytest_cache", "test-results", "node_modules"
+)
 
 # A reference whose edge slopes use second-order differences. It fails only
 # "Returned LR is one of the inputs", where the first slope becomes the steepest.
@@ -115,10 +117,12 @@ def test_page_renders_statement(built_site):
 
 def test_page_has_starter_code(built_site):
     page = (built_site / "index.html").read_text(encoding="utf-8")
-    match = re.search(r'<textarea id="editor"[^>]*>(.*?)</textarea>', page, re.DOTALL)
+    # The text area inside #editor is the editor until the CodeMirror bundle replaces it.
+    match = re.search(r'<div id="editor"[^>]*>\s*<textarea class="editor-fallback"[^>]*>(.*?)</textarea>', page, re.DOTALL)
 
-    assert match, "index.html has no textarea with id editor"
+    assert match, "index.html has no text area inside #editor"
     assert html.unescape(match.group(1)) == STARTER.read_text(encoding="utf-8")
+    assert read_config(built_site)["exercise"]["starterCode"] == STARTER.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", list(TITLES))
@@ -133,7 +137,15 @@ def test_page_lists_test(built_site, name):
 def test_page_config(built_site):
     config = read_config(built_site)
 
-    assert config["exercise"] == {"slug": "lr-range-test", "version": EXERCISE["version"], "function": "suggest_lr"}
+    starter = STARTER.read_text(encoding="utf-8")
+    assert config["exercise"] == {
+        "slug": "lr-range-test",
+        "version": EXERCISE["version"],
+        "function": "suggest_lr",
+        "starterSha256": hashlib.sha256(starter.encode("utf-8")).hexdigest(),
+        "starterCode": starter,
+    }
+    assert config["solution"] == {"afterFailedRuns": EXERCISE["solution_after_failed_runs"]}
     assert config["pyodide"]["version"] == "0.27.7"
     assert config["pyodide"]["selfHosted"] is True
     assert config["pyodide"]["indexURL"] == "pyodide/"

@@ -1,6 +1,6 @@
 """Drive the built page in headless Chromium: editor, saved code, results, plots, solution, layout.
 
-One page with Python booted is shared by the tests that run code and leave
+The site, its server and Chromium come from conftest.py. One page with Python booted is shared by the tests that run code and leave
 nothing behind that another test reads. Tests about storage, other tabs or
 the solution rule open their own browser context, so each starts with empty
 localStorage.
@@ -32,28 +32,6 @@ SLOW_CODE = (
 )
 NARROW = {"width": 360, "height": 780}
 WIDE = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def site_url(tmp_path_factory):
-    if not browser.CHROMIUM.exists():
-        message = f"{browser.CHROMIUM} is missing; install it with apt-get install chromium (./run test does)."
-        if browser.running_in_ci():
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
-    out = browser.build(tmp_path_factory.mktemp("site") / "dist")
-    with browser.serving(out) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def chromium(site_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = browser.launch(playwright)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module")
