@@ -96,7 +96,7 @@ def run_esbuild(out_dir):
 
 
 def ensure_bundle(log=print):
-    """Return the folder that holds the editor bundle, building it when its inputs changed."""
+    """Build the editor bundle when its inputs changed, and return the folder that contains it."""
     key = bundle_key()
     folder = assets.cache_dir() / "editor-bundle" / key
     if (folder / BUNDLE_NAME).is_file() and (folder / LICENSES_NAME).is_file():

@@ -281,6 +281,11 @@ if (initial.notice) {
 }
 store.watchOtherTabs(showConflict);
 setUpReset();
+// The skip link targets #editor, a container; the text inside it is what takes focus.
+document.querySelector(".skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  editor.focus();
+});
 retryButton.addEventListener("click", retryLoad);
 runButton.addEventListener("click", runTests);
 self.LrPlot.renderStatementFigures(document.getElementById("statement"));

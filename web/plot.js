@@ -76,8 +76,8 @@
     return value === null || value === undefined ? -1 : lrs.findIndex((lr) => lr === value);
   }
 
-  // Draw `testCase` ({lrs, losses, expected}) into `figure`; `returnedNumber` is the learner's
-  // float answer, or null when they returned something else or raised.
+  // Draw `testCase` ({lrs, losses, expected}) into `figure`. `returnedNumber` is the float that
+  // the learner's function returned, or null when it returned another type or raised.
   function render(figure, testCase, returnedNumber, returnedText) {
     const points = testCase.lrs
       .map((lr, i) => ({ i, lr, loss: testCase.losses[i] }))

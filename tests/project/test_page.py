@@ -15,7 +15,7 @@ from tests.project import browser
 
 pytestmark = pytest.mark.browser
 
-# Returns the first learning rate, so every hidden test fails with a float answer to plot.
+# Returns the first learning rate, so every hidden test fails with a float return value to plot.
 FAILING_CODE = "def suggest_lr(lrs, losses):\n    return float(lrs[0])\n"
 PASSING_CODE = (
     "import numpy as np\n\n"
