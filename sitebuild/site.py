@@ -97,9 +97,27 @@ def check_exercise(tests_module, reference_source, starter_source):
         raise BuildError(f"The starter code {STARTER} passes hidden tests it must fail: {titles}. Make its body not solve the task.")
 
 
-def render_statement(statement_source):
+def split_statement_header(statement_source, exercise):
+    """Check the statement's title and difficulty lines against exercise.toml and return the rest.
+
+    The page header shows both, so the rendered statement starts after them.
+    """
+    expected = [f"# {exercise['title']}", f"**Difficulty:** {exercise['difficulty']}"]
+    lines = statement_source.splitlines()
+    header = [line.strip() for line in lines if line.strip()][:2]
+    if header != expected:
+        raise BuildError(
+            f"{STATEMENT} must start with the lines {expected[0]!r} and {expected[1]!r}, "
+            f"as {EXERCISE_TOML} sets them, but starts with {header!r}. Make the two files agree."
+        )
+    body_start = lines.index(next(line for line in lines if line.strip() == expected[1])) + 1
+    return "\n".join(lines[body_start:]) + "\n"
+
+
+def render_statement(statement_source, exercise):
+    body = split_statement_header(statement_source, exercise)
     try:
-        return statement.render_markdown(statement_source)
+        return statement.render_markdown(body)
     except statement.StatementError as error:
         raise BuildError(f"{STATEMENT}: {error}") from None
 
@@ -207,7 +225,7 @@ def build_site(out, cdn_base_url=None, log=print):
 
     for relative, source in [(STARTER, starter_source), (REFERENCE, reference_source), (HIDDEN_TESTS, hidden_source)]:
         check_python_syntax(relative, source)
-    statement_html = render_statement(statement_source)
+    statement_html = render_statement(statement_source, exercise)
     failed_runs_before_solution = solution_rule(exercise)
 
     tests_module = load_hidden_tests()

@@ -227,6 +227,27 @@ def test_missing_statement_rejected(run_build, previous_site, project_copy):
     assert "Missing input file problem/statement.md" in completed.stderr
 
 
+def test_statement_title_mismatch_rejected(run_build, previous_site, project_copy):
+    before = snapshot(previous_site)
+    page_before = (previous_site / "index.html").read_bytes()
+    statement = project_copy / "problem" / "statement.md"
+    source = statement.read_text(encoding="utf-8")
+    statement.write_text(source.replace("**Difficulty:** Medium", "**Difficulty:** Hard", 1), encoding="utf-8")
+
+    completed = run_build(project_copy, "--out", previous_site)
+
+    assert_build_failed(completed, previous_site, before, page_before)
+    assert "'**Difficulty:** Medium'" in completed.stderr
+    assert "Make the two files agree." in completed.stderr
+
+
+def test_page_shows_title_once(built_site):
+    page = (built_site / "index.html").read_text(encoding="utf-8")
+
+    assert page.count("<h1") == 1
+    assert page.count("Difficulty") == 1
+
+
 def test_reference_syntax_error_rejected(run_build, previous_site, project_copy):
     before = snapshot(previous_site)
     page_before = (previous_site / "index.html").read_bytes()

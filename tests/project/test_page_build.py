@@ -1,6 +1,7 @@
 """Check the build-time parts of the page: statement rendering, the editor bundle and per-test cases."""
 
 import json
+import tomllib
 
 from lr_range_runner import harness
 from sitebuild import bundle, site, statement
@@ -43,7 +44,8 @@ def test_plot_block_rejects_missing_key():
 
 
 def test_statement_renders():
-    rendered = site.render_statement((site.ROOT / site.STATEMENT).read_text(encoding="utf-8"))
+    exercise = tomllib.loads((site.ROOT / site.EXERCISE_TOML).read_text(encoding="utf-8"))
+    rendered = site.render_statement((site.ROOT / site.STATEMENT).read_text(encoding="utf-8"), exercise)
     assert rendered.count("<math") >= 3
     assert rendered.count('<figure class="loss-plot"') == 1
 
