@@ -5,6 +5,7 @@ in only after every check passed, so a failed build leaves the last good site
 in place.
 """
 
+import hashlib
 import html
 import importlib.util
 import json
@@ -12,10 +13,8 @@ import shutil
 import tomllib
 from pathlib import Path
 
-import markdown
-
 from lr_range_runner import harness
-from sitebuild import assets, delivery, runner_wheel
+from sitebuild import assets, bundle, delivery, runner_wheel, statement
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +28,10 @@ RUNNER_DIR = Path("web/runner")
 PAGE_TEMPLATE = Path("web/index.html")
 STATIC_FILES = [
     Path("web/app.js"),
+    Path("web/code-store.js"),
+    Path("web/results.js"),
+    Path("web/plot.js"),
+    Path("web/solution.js"),
     Path("web/runner-client.js"),
     Path("web/worker.js"),
     Path("web/protocol.js"),
@@ -37,12 +40,19 @@ STATIC_FILES = [
     Path("web/style.css"),
 ]
 
+# Failed runs after which the Solution tab opens, unless exercise.toml sets solution_after_failed_runs.
+DEFAULT_SOLUTION_AFTER_FAILED_RUNS = 3
+
+# Files the worker downloads with fetch() while it boots, self-hosted; their total
+# size is the denominator of the page's download progress.
+FETCHED_PYODIDE_FILES = ["pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
+
 # The packages the worker loads, besides the runner itself.
 PAGE_PACKAGES = ["numpy"]
 
 
 class BuildError(Exception):
-    """The exercise or its assets are not fit to publish; the message says what to fix."""
+    """The exercise or its assets are not fit to publish; the message names what to fix."""
 
 
 def read_input(relative):
@@ -89,8 +99,47 @@ def check_exercise(tests_module, reference_source, starter_source):
         raise BuildError(f"The starter code {STARTER} passes hidden tests it must fail: {titles}. Make its body not solve the task.")
 
 
-def render_statement(statement_source):
-    return markdown.markdown(statement_source, extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+def split_statement_header(statement_source, exercise):
+    """Check the statement's title and difficulty lines against exercise.toml and return the rest.
+
+    The page header shows both, so the rendered statement starts after them.
+    """
+    expected = [f"# {exercise['title']}", f"**Difficulty:** {exercise['difficulty']}"]
+    lines = statement_source.splitlines()
+    header = [line.strip() for line in lines if line.strip()][:2]
+    if header != expected:
+        raise BuildError(
+            f"{STATEMENT} must start with the lines {expected[0]!r} and {expected[1]!r}, "
+            f"as {EXERCISE_TOML} sets them, but starts with {header!r}. Make the two files agree."
+        )
+    body_start = lines.index(next(line for line in lines if line.strip() == expected[1])) + 1
+    return "\n".join(lines[body_start:]) + "\n"
+
+
+def render_statement(statement_source, exercise):
+    body = split_statement_header(statement_source, exercise)
+    try:
+        return statement.render_markdown(body)
+    except statement.StatementError as error:
+        raise BuildError(f"{STATEMENT}: {error}") from None
+
+
+def solution_rule(exercise):
+    """Return the number of failed runs after which the solution opens, from exercise.toml."""
+    value = exercise.get("solution_after_failed_runs", DEFAULT_SOLUTION_AFTER_FAILED_RUNS)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise BuildError(f"{EXERCISE_TOML}: solution_after_failed_runs must be a whole number of at least 1, got {value!r}.")
+    return value
+
+
+def download_bytes(staging, pyodide_config):
+    """Return the bytes the worker fetches while it boots, or None when they come from elsewhere."""
+    if not pyodide_config["selfHosted"]:
+        return None
+    pyodide_dir = staging / pyodide_config["indexURL"].rstrip("/")
+    lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text(encoding="utf-8"))
+    wheels = [entry["file_name"] for entry in lock["packages"].values()]
+    return sum((pyodide_dir / name).stat().st_size for name in FETCHED_PYODIDE_FILES + wheels)
 
 
 def render_page(template, replacements):
@@ -155,7 +204,12 @@ def swap_in(staging, out):
         shutil.rmtree(previous)
     if out.exists():
         out.rename(previous)
-    staging.rename(out)
+    try:
+        staging.rename(out)
+    except OSError:
+        if previous.exists():
+            previous.rename(out)
+        raise
     if previous.exists():
         shutil.rmtree(previous)
 
@@ -177,6 +231,8 @@ def build_site(out, cdn_base_url=None, log=print, delivery_options=None):
 
     for relative, source in [(STARTER, starter_source), (REFERENCE, reference_source), (HIDDEN_TESTS, hidden_source)]:
         check_python_syntax(relative, source)
+    statement_html = render_statement(statement_source, exercise)
+    failed_runs_before_solution = solution_rule(exercise)
 
     tests_module = load_hidden_tests()
     check_exercise(tests_module, reference_source, starter_source)
@@ -194,32 +250,45 @@ def build_site(out, cdn_base_url=None, log=print, delivery_options=None):
             pyodide_config = lay_out_self_hosted(staging, assets.ensure_assets(log), version)
         verify_served_assets(staging)
         delivery_config = delivery.prepare_assets(staging, pyodide_config, delivery_options, log)
+        editor_bundle = bundle.ensure_bundle(log)
 
         tests = harness.describe_tests(tests_module)
         config = {
-            "exercise": {"slug": exercise["slug"], "version": version, "function": exercise["function"]},
-            "pyodide": {"version": assets.PYODIDE_VERSION, **pyodide_config},
+            "exercise": {
+                "slug": exercise["slug"],
+                "version": version,
+                "function": exercise["function"],
+                # The page stores the learner's code with this hash, to tell them when the starter code changed.
+                "starterSha256": hashlib.sha256(starter_source.encode("utf-8")).hexdigest(),
+                "starterCode": starter_source,
+            },
+            "solution": {"afterFailedRuns": failed_runs_before_solution},
+            "pyodide": {"version": assets.PYODIDE_VERSION, "downloadBytes": download_bytes(staging, pyodide_config),
+                        **pyodide_config},
             "tests": tests,
             "delivery": delivery_config,
         }
         test_items = "\n".join(
             f'<li class="test" data-test-name="{html.escape(test["name"])}" data-status="pending">'
-            f'<span class="test-title">{html.escape(test["title"])}</span>'
-            f'<span class="test-verdict" data-role="verdict">not run</span>'
-            f'<pre class="test-details" data-role="details" hidden></pre></li>'
+            f'<div class="test-head"><span class="test-title">{html.escape(test["title"])}</span> '
+            f'<span class="test-verdict" data-role="verdict">not run</span></div>'
+            f'<div class="test-details" data-role="details" hidden></div></li>'
             for test in tests
         )
         page = render_page(template, {
             "title": html.escape(exercise["title"]),
             "difficulty": html.escape(exercise["difficulty"]),
-            "statement": render_statement(statement_source),
+            "statement": statement_html,
             "starter_code": html.escape(starter_source),
+            "solution_html": statement.render_python(reference_source),
             "test_items": test_items,
             "config_json": json_for_html(config),
         })
         (staging / "index.html").write_text(page, encoding="utf-8")
         for relative in STATIC_FILES:
             shutil.copy2(ROOT / relative, staging / relative.name)
+        for name in (bundle.BUNDLE_NAME, bundle.LICENSES_NAME):
+            shutil.copy2(editor_bundle / name, staging / name)
         delivery.finish(staging, delivery_options, log)
 
         swap_in(staging, out)

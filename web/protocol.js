@@ -11,7 +11,8 @@
     RUN: "run",            // {type, id, code}: run the hidden tests against the learner's code.
 
     // Worker -> page.
-    PROGRESS: "progress",  // {type, id, stage, detail}: a boot stage started.
+    PROGRESS: "progress",  // {type, id, stage, detail}: a boot stage started, or, with detail
+                           // {loadedBytes}, the bytes downloaded so far while booting.
     READY: "ready",        // {type, id, versions}: boot finished; runs are accepted.
     RESULT: "result",      // {type, id, report}: the harness report of one run.
     INTERNAL_ERROR: "internal-error", // {type, id, stage, message, details}: a bug of the runner, not the learner.

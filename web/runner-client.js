@@ -6,7 +6,7 @@
   const P = scope.LrProtocol;
 
   class RunnerClient {
-    // callbacks: onProgress(stage), onReady(versions), onInternalError(error).
+    // callbacks: onProgress(stage, detail), onReady(versions), onInternalError(error).
     constructor(config, callbacks) {
       this.config = config;
       this.callbacks = callbacks;
@@ -44,7 +44,7 @@
 
     handleMessage(data) {
       if (P.isMessage(data, P.PROGRESS)) {
-        this.callbacks.onProgress(data.stage);
+        this.callbacks.onProgress(data.stage, data.detail);
       } else if (P.isMessage(data, P.READY)) {
         this.ready = true;
         this.callbacks.onReady(data.versions);

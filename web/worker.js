@@ -77,13 +77,67 @@ run_tests_as_json
 `);
 }
 
+// Bytes between two download progress messages; smaller steps only add messages.
+const PROGRESS_STEP_BYTES = 256 * 1024;
+
+// Count the bytes of every fetch() response body while Python boots, and post them as PROGRESS
+// details. Returns a function that restores fetch and, when passed true, posts the final count.
+function countDownloads(request, currentStage) {
+  const originalFetch = self.fetch;
+  let loadedBytes = 0;
+  let postedBytes = 0;
+  const report = () => {
+    postedBytes = loadedBytes;
+    post({ type: P.PROGRESS, id: request.id, stage: currentStage(), detail: { loadedBytes } });
+  };
+  self.fetch = async (...args) => {
+    const response = await originalFetch.apply(self, args);
+    if (!response.body || response.type === "opaque" || response.status < 200 || response.status > 299) {
+      return response;
+    }
+    const counter = new TransformStream({
+      transform(chunk, controller) {
+        loadedBytes += chunk.byteLength;
+        if (loadedBytes - postedBytes >= PROGRESS_STEP_BYTES) {
+          report();
+        }
+        controller.enqueue(chunk);
+      },
+    });
+    return new Response(response.body.pipeThrough(counter), {
+      status: response.status, statusText: response.statusText, headers: response.headers,
+    });
+  };
+  return (postFinalCount) => {
+    self.fetch = originalFetch;
+    if (postFinalCount) {
+      report();
+    }
+  };
+}
+
 async function boot(request) {
+  let currentStage = "load-runtime";
+  const stopCounting = countDownloads(request, () => currentStage);
+  try {
+    await bootStages(request, (stage) => { currentStage = stage; });
+  } catch (error) {
+    stopCounting(false); // The INTERNAL_ERROR message stays the last word about this boot.
+    throw error;
+  }
+  stopCounting(true);
+  const versions = pyodide.runPython("import sys, numpy; f'Python {sys.version.split()[0]}, numpy {numpy.__version__}'");
+  post({ type: P.READY, id: request.id, versions: `Pyodide ${pyodide.version}, ${versions}` });
+}
+
+async function bootStages(request, enterStage) {
   const stages = [
     ["load-runtime", async () => { pyodide = await loadRuntime(request.config); }],
     ["load-packages", () => loadPackages(request.config)],
     ["import-tests", () => importTests()],
   ];
   for (const [stage, action] of stages) {
+    enterStage(stage);
     post({ type: P.PROGRESS, id: request.id, stage });
     try {
       await action();
@@ -92,8 +146,6 @@ async function boot(request) {
       throw error;
     }
   }
-  const versions = pyodide.runPython("import sys, numpy; f'Python {sys.version.split()[0]}, numpy {numpy.__version__}'");
-  post({ type: P.READY, id: request.id, versions: `Pyodide ${pyodide.version}, ${versions}` });
 }
 
 function bugDetails(config) {

@@ -15,6 +15,7 @@ Three outcomes are kept apart:
 import contextlib
 import io
 import linecache
+import math
 import time
 import traceback
 import types
@@ -27,6 +28,9 @@ FUNCTION_NAME = "suggest_lr"
 
 # Maximum characters of printed output kept per test and for the module level.
 MAX_OUTPUT_CHARS = 10_000
+
+# Maximum characters of the repr of a returned value in a report.
+MAX_RETURNED_REPR_CHARS = 200
 
 
 def collect_tests(tests_module):
@@ -146,10 +150,51 @@ def failed_in_tests(error, tests_module):
     return bool(frames) and frames[-1].filename == tests_module.__file__
 
 
+def json_number(value):
+    """Return `value` as a float, or None when it is not a finite real number (JSON has no NaN)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def describe_returned(value):
+    """Describe a value the learner's function returned: its repr and, for a float, its number."""
+    try:
+        text = repr(value)
+    except Exception as error:  # A learner's object can break repr; the report must still be built.
+        text = f"<repr failed with {type(error).__name__}>"
+    if len(text) > MAX_RETURNED_REPR_CHARS:
+        text = text[:MAX_RETURNED_REPR_CHARS] + "..."
+    number = json_number(value) if isinstance(value, float) else None
+    return {"repr": text, "type": type(value).__name__, "number": number}
+
+
+def describe_case(entry):
+    """Convert one entry of the tests' CASE_LOG into plain JSON-safe data."""
+    case = {
+        "lrs": [json_number(value) for value in entry["lrs"]],
+        "losses": [json_number(value) for value in entry["losses"]],
+        "expected": json_number(entry["expected"]),
+    }
+    returned = describe_returned(entry["returned"]) if "returned" in entry else None
+    return case, returned
+
+
 def run_test(test, function, tests_module):
-    """Run one hidden test against `function` and return its result as a dict."""
+    """Run one hidden test against `function` and return its result as a dict.
+
+    When the tests module has a CASE_LOG list, the first case the test checked
+    is reported as "case" (lrs, losses, expected) and "returned" (what the
+    learner's function returned, None when it raised or was not called).
+    """
     output = io.StringIO()
-    result = {"name": test.__name__, "title": test.title, "status": "passed", "message": "", "traceback": ""}
+    result = {"name": test.__name__, "title": test.title, "status": "passed", "message": "", "traceback": "",
+              "case": None, "returned": None}
+    case_log = getattr(tests_module, "CASE_LOG", None)
+    if isinstance(case_log, list):
+        case_log.clear()
     started = time.perf_counter()
 
     try:
@@ -168,6 +213,8 @@ def run_test(test, function, tests_module):
 
     result["duration_ms"] = (time.perf_counter() - started) * 1000
     result["output"] = capped(output.getvalue())
+    if isinstance(case_log, list) and case_log:
+        result["case"], result["returned"] = describe_case(case_log[0])
     return result
 
 
@@ -189,7 +236,8 @@ def run(source, tests_module):
         function = load_learner_function(source, load_output)
     except CodeError as error:
         results = [
-            {"name": test.__name__, "title": test.title, "status": "not-run", "message": "", "traceback": "", "output": "", "duration_ms": 0}
+            {"name": test.__name__, "title": test.title, "status": "not-run", "message": "", "traceback": "", "output": "",
+             "duration_ms": 0, "case": None, "returned": None}
             for test in tests
         ]
         return {
