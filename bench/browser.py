@@ -161,6 +161,11 @@ def visit_product(context, url):
     return {"ready_ms": marks["readyAt"], "stages": marks["stages"]}
 
 
+def set_code(page, code):
+    """Replace the editor's text through the page's editor API (window.lrEditor), as typing would."""
+    page.evaluate("(code) => window.lrEditor.setCode(code)", code)
+
+
 def product_worker(page):
     """Return the page's dedicated worker that runs Python."""
     deadline = time.monotonic() + 10
@@ -183,7 +188,7 @@ def measure_warm(context, url, code, warm_runs, memory_runs, breakdown_runs):
     visit = visit_product(context, url)
     page = only_page(context)
     worker = product_worker(page)
-    page.fill("#editor", code)
+    set_code(page, code)
 
     memory = {"loaded": worker.evaluate(WASM_MEMORY)}
     first = page.evaluate(CLICK_RUNS, 1)[0]
@@ -219,9 +224,67 @@ def check_offline_reload(launcher, profile_dir, url):
         context.close()
 
 
-def measure_stop(launcher, scratch, site_dir, runs, handler_class):
-    """Time Stop to ready with and without cross-origin isolation, where the page has Stop."""
-    page_source = (site_dir / "index.html").read_text(encoding="utf-8")
-    if 'id="stop' not in page_source:
-        return {"reason": "the page has no Stop button yet"}
-    return {"reason": "Stop exists but the benchmark does not drive it yet"}
+# A suggest_lr that never returns, so a run lasts until Stop ends it.
+ENDLESS_CODE = """def suggest_lr(lrs, losses):
+    while True:
+        pass
+"""
+
+# Seconds a run of ENDLESS_CODE goes on before Stop is pressed, so Python is deep in the loop.
+STOP_AFTER_S = 0.5
+
+# Clicks Stop and returns the ms until the Run button is enabled again with the runner ready.
+CLICK_STOP = """async () => {
+  const button = document.getElementById("run-tests");
+  const status = document.getElementById("runner-status");
+  const isReady = () => !button.disabled && status.dataset.state === "ready";
+  const ready = new Promise((resolve) => {
+    const observer = new MutationObserver(() => {
+      if (isReady()) {
+        observer.disconnect();
+        resolve();
+      }
+    });
+    observer.observe(document.body, { subtree: true, attributes: true, childList: true, characterData: true });
+  });
+  const started = performance.now();
+  document.getElementById("stop-run").click();
+  await ready;
+  return performance.now() - started;
+}"""
+
+
+def measure_stop(launcher, scratch, url_for_isolation, runs, code):
+    """Time Stop to ready, isolated and not, where the page has a Stop button (#stop-run).
+
+    `url_for_isolation(isolated)` returns the URL of a server with or without the
+    COOP and COEP headers. Each measurement runs ENDLESS_CODE, waits STOP_AFTER_S,
+    presses Stop and waits until Run is enabled again.
+    """
+    results = {}
+    for isolated, setting in [(True, "isolated"), (False, "not isolated")]:
+        profile = scratch / f"profile-stop-{'on' if isolated else 'off'}"
+        context = launcher.launch(profile)
+        try:
+            visit_product(context, url_for_isolation(isolated))
+            page = only_page(context)
+            if page.query_selector("#stop-run") is None:
+                return {"reason": "the page has no Stop button (#stop-run)"}
+            page_isolated = page.evaluate("() => self.crossOriginIsolated")
+            set_code(page, ENDLESS_CODE)
+            times = []
+            for _ in range(runs):
+                page.click("#run-tests")
+                page.wait_for_timeout(STOP_AFTER_S * 1000)
+                times.append(page.evaluate(CLICK_STOP) / 1000)
+            set_code(page, code)
+            page.evaluate(CLICK_RUNS, 1)
+        finally:
+            context.close()
+        results[setting] = {
+            "median_s": statistics.median(times),
+            "max_s": max(times),
+            "runs": len(times),
+            "how": f"page crossOriginIsolated={str(page_isolated).lower()}",
+        }
+    return results

@@ -90,6 +90,27 @@ def variant_rows(results):
     return rows
 
 
+def option_rows(results):
+    """Return, for each single-option variant, its change against the variant with every option off."""
+    measured = results["variants"]
+    if "none" not in measured:
+        return []
+    base = measured["none"]["median"]
+    rows = []
+    for name, variant in measured.items():
+        if name in ("floor", "none"):
+            continue
+        median = variant["median"]
+        rows.append((
+            name,
+            f"{median['cold']['ready_ms'] - base['cold']['ready_ms']:+.0f}",
+            f"{median['repeat']['ready_ms'] - base['repeat']['ready_ms']:+.0f}",
+            f"{(median['cold']['bytes'] - base['cold']['bytes']) / 1e6:+.2f}",
+            f"{median['repeat']['requests'] - base['repeat']['requests']:+.0f}",
+        ))
+    return rows
+
+
 def stage_rows(results):
     """Return the final site's status changes in its first cold run, with their times."""
     runs = results["variants"][variants.FINAL]["runs"]
@@ -132,6 +153,13 @@ def render(results, arguments):
         "",
         markdown_table(("variant", "cold (ms)", "cold ÷ floor", "repeat (ms)", "repeat ÷ cold floor", "cold MB",
                         "cold bytes ÷ floor", "repeat kB", "requests cold / repeat"), variant_rows(results)),
+        "",
+        "## What each option changes",
+        "",
+        "Each variant against `none` (every option off), medians of the same runs; negative is better.",
+        "",
+        markdown_table(("variant", "cold Δ (ms)", "repeat Δ (ms)", "cold bytes Δ (MB)", "repeat requests Δ"),
+                       option_rows(results)),
         "",
         "## Warm run",
         "",

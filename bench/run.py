@@ -177,8 +177,11 @@ def run_benchmark(arguments, scratch, log):
             context.close()
 
         log("Measuring Stop to ready")
-        results["stop"] = browser.measure_stop(launcher, scratch, builds[variants.FINAL], arguments.stop_runs,
-                                               variants.handler_class(variants.FINAL))
+        plain_server = stack.enter_context(serving.BenchServer(
+            final_site, variants.handler_class(variants.FINAL), isolated=False))
+        results["stop"] = browser.measure_stop(
+            launcher, scratch, lambda isolated: final_server.url if isolated else plain_server.url,
+            arguments.stop_runs, REFERENCE.read_text(encoding="utf-8"))
 
         log("Reloading offline")
         profile = Path(tempfile.mkdtemp(prefix="profile-offline-", dir=scratch))

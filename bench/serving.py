@@ -83,16 +83,21 @@ class PlainHandler(http.server.SimpleHTTPRequestHandler):
 
 
 class BenchServer:
-    """A threaded server on 127.0.0.1 with a free port, running in a daemon thread."""
+    """A threaded server on 127.0.0.1 with a free port, running in a daemon thread.
 
-    def __init__(self, directory, handler_class, configure=None):
+    `isolated` sets whether the site's handler sends the COOP and COEP headers.
+    """
+
+    def __init__(self, directory, handler_class, isolated=True):
         handler = functools.partial(counting(handler_class), directory=str(directory))
         self.httpd = http.server.ThreadingHTTPServer((site_server.HOST, 0), handler)
         self.httpd.daemon_threads = True
         self.httpd.verbose = False
         self.httpd.counter = ByteCounter()
-        if configure:
-            configure(self.httpd)
+        # The attributes that the site's handler reads from its server (see sitebuild/server.make_server).
+        self.httpd.isolated = isolated
+        read_policy = getattr(site_server, "read_content_security_policy", None)
+        self.httpd.content_security_policy = read_policy(directory) if read_policy else None
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property

@@ -1,7 +1,7 @@
 // Service worker: after the first visit, the page and Pyodide load from this
 // cache, so a repeat visit sends almost no request and an offline one works.
-// The build fills in the version and the file list (sitebuild/delivery.py);
-// a rebuilt site has a new version, so the browser installs the new worker,
+// The build fills in the version and the file list (sitebuild/delivery.py).
+// A rebuilt site has a new version, so the browser installs the new worker,
 // which replaces the old cache.
 "use strict";
 
@@ -11,18 +11,18 @@ const CACHE_NAME = `lr-exercise-${VERSION}`;
 const CACHE_PREFIX = "lr-exercise-";
 
 // Files in a content-hashed folder (NAME-<16 hex digits>/) never change. While
-// the browser is online they bypass this worker: the HTTP cache keeps them
-// (the server marks them immutable), and only responses from there get V8's
-// cached compiled code. Served from Cache Storage, the 10 MB pyodide.asm.wasm
-// was compiled again on every visit, which made a repeat visit about 1 s
-// slower in Chromium 156 (docs/benchmarks.md). Offline, this cache serves them.
+// the browser is online they bypass this worker and come from the HTTP cache,
+// where the server's immutable header keeps them. Served from Cache Storage
+// instead, Pyodide's boot took about 1 s longer on a repeat visit (bench/run.py,
+// Chromium 156, 2 cores), most likely because pyodide.asm.wasm was compiled
+// again. Offline, this cache serves them.
 const CONTENT_ADDRESSED = /\/[A-Za-z0-9_.]+-[0-9a-f]{16}\//;
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE_NAME);
     // The page registers this worker only after it loaded Pyodide, so these
-    // requests are answered by the HTTP cache (or a 304) and cost no download.
+    // requests are served by the HTTP cache (or a 304) and cost no download.
     await cache.addAll(PRECACHE);
     await self.skipWaiting();
   })());
@@ -44,8 +44,8 @@ async function cacheFirst(request) {
   return cached || fetch(request);
 }
 
-// The page and its scripts come from the network while it answers, so a new
-// build is seen at once; the cache answers only when the network fails.
+// The page and its scripts come from the network while it responds, so a new
+// build is seen at once. The cache serves them only when the network fails.
 async function networkFirst(request) {
   try {
     return await fetch(request);

@@ -95,19 +95,28 @@ function countDownloads(request, currentStage) {
     if (!response.body || response.type === "opaque" || response.status < 200 || response.status > 299) {
       return response;
     }
-    const counter = new TransformStream({
-      transform(chunk, controller) {
-        loadedBytes += chunk.byteLength;
-        if (loadedBytes - postedBytes >= PROGRESS_STEP_BYTES) {
-          report();
-        }
-        controller.enqueue(chunk);
-      },
+    // Count a clone and return the browser's own response: V8's cache of compiled
+    // WebAssembly is tied to the response's URL and HTTP cache entry, which a
+    // Response rebuilt with new Response() does not carry.
+    // NOTE: reasoned from how that cache works, not measured on its own here.
+    countBody(response.clone().body).catch(() => {
+      // The code that reads the original response reports a failed download.
     });
-    return new Response(response.body.pipeThrough(counter), {
-      status: response.status, statusText: response.statusText, headers: response.headers,
-    });
+    return response;
   };
+  async function countBody(body) {
+    const reader = body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        return;
+      }
+      loadedBytes += value.byteLength;
+      if (loadedBytes - postedBytes >= PROGRESS_STEP_BYTES) {
+        report();
+      }
+    }
+  }
   return (postFinalCount) => {
     self.fetch = originalFetch;
     if (postFinalCount) {

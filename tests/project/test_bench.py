@@ -98,7 +98,7 @@ def test_bad_snapshot_falls_back(tmp_path):
             try:
                 visit = browser.visit_product(context, server.site_url(httpd))
                 page = browser.only_page(context)
-                page.fill("#editor", (ROOT / "solution" / "suggest_lr.py").read_text(encoding="utf-8"))
+                browser.set_code(page, (ROOT / "solution" / "suggest_lr.py").read_text(encoding="utf-8"))
                 times = page.evaluate(browser.CLICK_RUNS, 1)
             finally:
                 context.close()

@@ -83,7 +83,7 @@ def test_cdn_mode_loads_core_from_cdn(cdn_page, cdn_url, cdn_site_url):
     page, requests = cdn_page
     assert cdn_url + "pyodide.asm.wasm" in requests
     assert cdn_url + assets.NUMPY_WHEEL in requests
-    assert not any(url.startswith(cdn_site_url + "pyodide/") for url in requests)
+    assert not any(url.startswith(cdn_site_url + "pyodide") for url in requests)
 
 
 def test_cdn_mode_loads_runner_from_site(cdn_page, cdn_site_url):

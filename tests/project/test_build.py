@@ -5,6 +5,7 @@ Tests that need a broken exercise break a copy of the project tree, never the
 real files.
 """
 
+import base64
 import hashlib
 import html
 import json
@@ -62,8 +63,13 @@ def read_config(out):
     return json.loads(match.group(1))
 
 
+def pyodide_folder(out):
+    """Return the built site's Pyodide folder, named pyodide-<content hash> by the build."""
+    return out / read_config(out)["pyodide"]["indexURL"].rstrip("/")
+
+
 def read_lock(out):
-    return json.loads((out / "pyodide" / "pyodide-lock.json").read_text(encoding="utf-8"))
+    return json.loads((pyodide_folder(out) / "pyodide-lock.json").read_text(encoding="utf-8"))
 
 
 def sha256_of(path):
@@ -148,27 +154,35 @@ def test_page_config(built_site):
     assert config["solution"] == {"afterFailedRuns": EXERCISE["solution_after_failed_runs"]}
     assert config["pyodide"]["version"] == "0.27.7"
     assert config["pyodide"]["selfHosted"] is True
-    assert config["pyodide"]["indexURL"] == "pyodide/"
+    assert re.fullmatch(r"pyodide-[0-9a-f]{16}/", config["pyodide"]["indexURL"]), config["pyodide"]["indexURL"]
     assert config["pyodide"]["runnerPackage"] == "lr-range-runner"
     assert config["tests"] == [{"name": name, "title": title} for name, title in TITLES.items()]
 
 
 def test_served_files_match_hashes(built_site):
-    pyodide_dir = built_site / "pyodide"
+    pyodide_dir = pyodide_folder(built_site)
     lock_hashes = {entry["file_name"]: entry["sha256"] for entry in read_lock(built_site)["packages"].values()}
-    # The served lock is written by the build, so no pinned hash covers it.
-    served = sorted(path.name for path in pyodide_dir.iterdir() if path.name != "pyodide-lock.json")
+    # The snapshot and numpy's bytecode are made by the build; the page checks them against these integrity values.
+    delivery_config = read_config(built_site)["delivery"]
+    made_hashes = {
+        item["url"].rsplit("/", 1)[1]: base64.b64decode(item["integrity"].removeprefix("sha256-")).hex()
+        for item in (delivery_config["snapshot"], delivery_config["bytecode"])
+    }
+    # The served lock is written by the build, so no pinned hash covers it. Compressed
+    # copies (.br, .gz) are checked in test_delivery.py: they decompress to these files.
+    served = sorted(path.name for path in pyodide_dir.iterdir()
+                    if path.name != "pyodide-lock.json" and path.suffix not in (".br", ".gz"))
 
     assert served, f"{pyodide_dir} is empty"
     for name in served:
-        expected = assets.PYODIDE_CORE_SHA256.get(name) or lock_hashes.get(name)
-        assert expected, f"{name} is served but has neither a pinned hash nor a lock entry"
+        expected = assets.PYODIDE_CORE_SHA256.get(name) or lock_hashes.get(name) or made_hashes.get(name)
+        assert expected, f"{name} is served but has neither a pinned hash, a lock entry nor an integrity value"
         assert sha256_of(pyodide_dir / name) == expected, f"{name} does not match its hash"
 
 
 def test_lock_files_served(built_site):
     for entry in read_lock(built_site)["packages"].values():
-        assert (built_site / "pyodide" / entry["file_name"]).is_file(), f"{entry['file_name']} is in the lock but not served"
+        assert (pyodide_folder(built_site) / entry["file_name"]).is_file(), f"{entry['file_name']} is in the lock but not served"
 
 
 def test_lock_entries(built_site):
@@ -181,7 +195,7 @@ def test_lock_entries(built_site):
 
 
 def test_runner_wheel_contents(built_site):
-    wheel = built_site / "pyodide" / read_lock(built_site)["packages"]["lr-range-runner"]["file_name"]
+    wheel = pyodide_folder(built_site) / read_lock(built_site)["packages"]["lr-range-runner"]["file_name"]
 
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
@@ -304,7 +318,7 @@ def test_base_url_config(run_build, tmp_path):
     assert pyodide["runnerWheel"]["url"] == f"runner/{RUNNER_WHEEL}"
     assert wheel.is_file()
     assert pyodide["runnerWheel"]["sha256"] == sha256_of(wheel)
-    assert not (out / "pyodide").exists()
+    assert not list(out.glob("pyodide*"))
 
 
 def test_base_url_needs_slash(run_build, tmp_path):

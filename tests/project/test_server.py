@@ -11,12 +11,22 @@ from sitebuild import server
 
 # Content-Type of each kind of file the page loads. Pyodide streams the .wasm
 # file, which browsers accept only as application/wasm.
+# "pyodide/" stands for the built site's Pyodide folder, named pyodide-<content hash>.
 CONTENT_TYPES = {
     "pyodide/pyodide.asm.wasm": "application/wasm",
     "pyodide/pyodide.js": "text/javascript",
     "worker.js": "text/javascript",
     "pyodide/pyodide-lock.json": "application/json",
 }
+
+
+def site_path(built_site, path):
+    """Replace the leading "pyodide/" of `path` with the built site's Pyodide folder."""
+    if not path.startswith("pyodide/"):
+        return path
+    folders = [folder.name for folder in built_site.glob("pyodide*") if folder.is_dir()]
+    assert len(folders) == 1, f"expected one Pyodide folder in {built_site}, found {folders}"
+    return folders[0] + path.removeprefix("pyodide")
 
 
 @pytest.fixture(scope="module")
@@ -31,9 +41,9 @@ def running_server(built_site):
 
 
 @pytest.mark.parametrize("path", list(CONTENT_TYPES))
-def test_content_type(running_server, path):
+def test_content_type(built_site, running_server, path):
     # HEAD, so the test does not download the 10 MB .wasm file.
-    request = urllib.request.Request(server.site_url(running_server) + path, method="HEAD")
+    request = urllib.request.Request(server.site_url(running_server) + site_path(built_site, path), method="HEAD")
     with urllib.request.urlopen(request, timeout=10) as response:
         status = response.status
         content_type = response.headers["Content-Type"]
@@ -59,7 +69,8 @@ def test_client_reset_not_logged(built_site, capfd):
     thread.start()
 
     with socket.create_connection(httpd.server_address[:2], timeout=10) as client:
-        client.sendall(b"GET /pyodide/pyodide.asm.wasm HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        wasm_path = "/" + site_path(built_site, "pyodide/pyodide.asm.wasm")
+        client.sendall(f"GET {wasm_path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         assert client.recv(64).startswith(b"HTTP/1.0 200")
         # Linger 0 makes close() send a reset while the server is still writing the 10 MB body,
         # as a browser does when the learner reloads during loading.
