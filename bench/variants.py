@@ -11,12 +11,12 @@ from sitebuild import delivery, server, site
 
 VARIANTS = {
     "none": delivery.Delivery.all_off(),
-    "prefetch": delivery.Delivery().only("prefetch"),
-    "hashed-assets": delivery.Delivery().only("hashed_assets"),
-    "service-worker": delivery.Delivery().only("service_worker"),
-    "precompress": delivery.Delivery().only("precompress"),
-    "snapshot": delivery.Delivery().only("snapshot"),
-    "bytecode": delivery.Delivery().only("bytecode"),
+    "prefetch": delivery.Delivery.only("prefetch"),
+    "hashed-assets": delivery.Delivery.only("hashed_assets"),
+    "service-worker": delivery.Delivery.only("service_worker"),
+    "precompress": delivery.Delivery.only("precompress"),
+    "snapshot": delivery.Delivery.only("snapshot"),
+    "bytecode": delivery.Delivery.only("bytecode"),
     "site": delivery.Delivery(),
 }
 

@@ -19,10 +19,10 @@ bench/run.py can measure what each pays (docs/benchmarks.md):
 Only a self-hosted build uses them; with a CDN base URL every option is off.
 """
 
+import base64
 import dataclasses
 import gzip
 import hashlib
-import base64
 import json
 import shutil
 import subprocess
@@ -44,8 +44,9 @@ BYTECODE_FILE = "numpy-pycache.zip"
 # (see make_snapshot.mjs).
 SNAPSHOT_MODULES = ["contextlib", "io", "json", "linecache", "time", "traceback", "types"]
 
-# Seconds that making the snapshot may take; it took about 2 s on a 2-core machine.
-SNAPSHOT_TIMEOUT_S = 300
+# Seconds that one Node.js build script may take. Making the snapshot or the
+# bytecode took about 2 s on a 2-core machine, so the limit only stops a hung run.
+NODE_SCRIPT_TIMEOUT_S = 300
 
 # A folder named NAME-<16 hex digits> holds content-addressed files; the server
 # marks everything under it immutable (server.py relies on this pattern).
@@ -74,9 +75,10 @@ class Delivery:
     def all_off(cls):
         return cls(**{field.name: False for field in dataclasses.fields(cls)})
 
-    def only(self, name):
-        """Return options with only `name` on."""
-        return dataclasses.replace(Delivery.all_off(), **{name: True})
+    @classmethod
+    def only(cls, name):
+        """Return options with only the option `name` on."""
+        return dataclasses.replace(cls.all_off(), **{name: True})
 
 
 def integrity_of(path):
@@ -86,9 +88,11 @@ def integrity_of(path):
 
 
 def snapshot_key(pyodide_dir):
-    """Hash what a snapshot depends on: the wasm binary, the script that makes it and the module list."""
+    """Hash what a snapshot depends on: the wasm binary, the standard library, the script and the module list."""
     digest = hashlib.sha256()
     digest.update(assets.sha256_of(pyodide_dir / "pyodide.asm.wasm").encode())
+    # The snapshot's zipimport state describes this zip, which the worker loads again.
+    digest.update(assets.sha256_of(pyodide_dir / "python_stdlib.zip").encode())
     digest.update(SNAPSHOT_SCRIPT.read_bytes())
     digest.update(" ".join(SNAPSHOT_MODULES).encode())
     return digest.hexdigest()[:HASH_LENGTH]
@@ -124,9 +128,9 @@ def run_node_script(what, arguments, out):
                             "Install Node.js 18 or newer, or build with that delivery option off.")
     command = [node, *arguments]
     try:
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=SNAPSHOT_TIMEOUT_S)
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=NODE_SCRIPT_TIMEOUT_S)
     except subprocess.TimeoutExpired:
-        raise DeliveryError(f"Making {what} timed out after {SNAPSHOT_TIMEOUT_S} s: {' '.join(command)}") from None
+        raise DeliveryError(f"Making {what} timed out after {NODE_SCRIPT_TIMEOUT_S} s: {' '.join(command)}") from None
     if completed.returncode != 0 or not out.is_file():
         raise DeliveryError(f"Making {what} failed with exit status {completed.returncode}: "
                             f"{' '.join(command)}\n{completed.stderr[-2000:]}")
@@ -183,7 +187,7 @@ def prepare_assets(staging, pyodide_config, options, log=print):
         config["bytecode"] = {"url": index_url + BYTECODE_FILE, "integrity": integrity_of(pyodide_dir / BYTECODE_FILE)}
     if options.prefetch:
         lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text(encoding="utf-8"))
-        config["prefetch"] = [index_url + entry["file_name"] for entry in sorted(lock["packages"].values(), key=lambda e: e["name"])]
+        config["prefetch"] = [index_url + entry["file_name"] for entry in sorted(lock["packages"].values(), key=lambda entry: entry["name"])]
         if options.bytecode:
             config["prefetch"].append(config["bytecode"]["url"])
     if options.service_worker:

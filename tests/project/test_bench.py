@@ -82,7 +82,7 @@ def test_bad_snapshot_falls_back(tmp_path):
     from playwright.sync_api import sync_playwright
 
     out = tmp_path / "dist"
-    site.build_site(out, log=lambda message: None, delivery_options=delivery.Delivery().only("snapshot"))
+    site.build_site(out, log=lambda message: None, delivery_options=delivery.Delivery.only("snapshot"))
     snapshot = out / "pyodide" / delivery.SNAPSHOT_FILE
     data = bytearray(snapshot.read_bytes())
     data[len(data) // 2] ^= 0xFF
