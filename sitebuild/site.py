@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import html
 import importlib.util
+import io
 import json
 import re
 import shutil
@@ -123,6 +124,22 @@ def split_statement_header(statement_source, exercise):
         )
     body_start = lines.index(next(line for line in lines if line.strip() == expected[1])) + 1
     return "\n".join(lines[body_start:]) + "\n"
+
+
+def check_statement_plots(statement_source, reference_source):
+    """Raise BuildError unless the reference returns the expected rate of every plot in the statement."""
+    try:
+        blocks = statement.plot_blocks(statement_source)
+    except statement.StatementError as error:
+        raise BuildError(f"{STATEMENT}: {error}") from None
+    reference = harness.load_learner_function(reference_source, output=io.StringIO())
+    for block in blocks:
+        answer = reference(block["lrs"], block["losses"])
+        if answer != block["expected"]:
+            raise BuildError(
+                f"{STATEMENT}: the plot {block['caption']!r} marks {block['expected']!r} as expected, "
+                f"but the reference returns {answer!r} for its lrs and losses. Fix the plot's expected value."
+            )
 
 
 def render_statement(statement_source, exercise):
@@ -277,6 +294,7 @@ def build_site(out, cdn_base_url=None, log=print):
 
     tests_module = load_hidden_tests()
     check_exercise(tests_module, reference_source, starter_source)
+    check_statement_plots(statement_source, reference_source)
     log(f"Checked: the reference passes all {len(harness.collect_tests(tests_module))} hidden tests and the starter code passes none.")
 
     content = SiteContent(exercise, tests_module, statement_html, starter_source, reference_source,
