@@ -288,6 +288,7 @@ document.querySelector(".skip-link").addEventListener("click", (event) => {
 });
 retryButton.addEventListener("click", retryLoad);
 runButton.addEventListener("click", runTests);
-self.LrPlot.renderStatementFigures(document.getElementById("statement"));
 showProgress("load-runtime", null);
 startRunner();
+// After startRunner, so that a chart that cannot be drawn never keeps the tests from running.
+self.LrPlot.renderStatementFigures(document.getElementById("statement"));

@@ -185,8 +185,9 @@ def describe_case(entry):
 def run_test(test, function, tests_module):
     """Run one hidden test against `function` and return its result as a dict.
 
-    When the tests module has a CASE_LOG list, the first case the test checked
-    is reported as "case" (lrs, losses, expected) and "returned" (what the
+    When the tests module has a CASE_LOG list, one case the test checked is
+    reported, the first if it passed and the failing one if not, as "case"
+    (lrs, losses, expected) and "returned" (what the
     learner's function returned, None when it raised or was not called).
     """
     output = io.StringIO()
@@ -214,7 +215,9 @@ def run_test(test, function, tests_module):
     result["duration_ms"] = (time.perf_counter() - started) * 1000
     result["output"] = capped(output.getvalue())
     if isinstance(case_log, list) and case_log:
-        result["case"], result["returned"] = describe_case(case_log[0])
+        # A failing test reports the case that failed, which is the last one it checked.
+        checked = case_log[-1] if result["status"] != "passed" else case_log[0]
+        result["case"], result["returned"] = describe_case(checked)
     return result
 
 
