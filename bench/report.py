@@ -1,6 +1,7 @@
 """Render the benchmark's measurements as Markdown: a targets table, a variants table and the method."""
 
 import datetime
+import statistics
 from pathlib import Path
 
 from bench import variants
@@ -38,8 +39,8 @@ def target_rows(results):
     bytes_ratio = ratio(site["cold"]["bytes"], floor["cold"]["bytes"])
     rows.append(("Bytes sent, cold visit (MB)", f"{floor['cold']['bytes'] / 1e6:.2f}", f"{site['cold']['bytes'] / 1e6:.2f}",
                  f"{bytes_ratio:.3f} of floor", "≤ 1.03", verdict(bytes_ratio <= 1.03)))
-    rows.append(("Bytes sent, repeat visit (MB)", f"{floor['repeat']['bytes'] / 1e6:.3f}", f"{site['repeat']['bytes'] / 1e6:.3f}",
-                 "", "", "n/a"))
+    rows.append(("Bytes sent, repeat visit (kB)", f"{floor['repeat']['bytes'] / 1e3:.1f}", f"{site['repeat']['bytes'] / 1e3:.1f}",
+                 f"{site['repeat']['requests']:.0f} requests (floor {floor['repeat']['requests']:.0f})", "", "n/a"))
     for setting in ("isolated", "not isolated"):
         measured = stop.get(setting)
         if measured is None:
@@ -112,9 +113,13 @@ def option_rows(results):
 
 
 def stage_rows(results):
-    """Return the final site's status changes in its first cold run, with their times."""
-    runs = results["variants"][variants.FINAL]["runs"]
-    return [(stage["text"], f"{stage['at']:.0f}") for stage in runs[0]["cold"].get("stages", [])]
+    """Return the final site's runner status changes with their median time over the cold runs."""
+    runs = [run["cold"].get("stages", []) for run in results["variants"][variants.FINAL]["runs"]]
+    texts = [stage["text"] for stage in runs[0]]
+    # Only runs that showed the same statuses in the same order are comparable stage by stage.
+    matching = [stages for stages in runs if [stage["text"] for stage in stages] == texts]
+    return [(text, f"{statistics.median(stages[index]['at'] for stages in matching):.0f}")
+            for index, text in enumerate(texts)]
 
 
 def render(results, arguments):
@@ -170,7 +175,7 @@ def render(results, arguments):
         f"{warm['worker_parse_ms']:.2f} ms per run; the remaining {rest_ms:.1f} ms are the two postMessage "
         "hops and app.js rendering.",
         "",
-        "## Load stages of the site (first cold run)",
+        "## Load stages of the site (median of the cold runs)",
         "",
         markdown_table(("runner status", "at (ms)"), stage_rows(results)),
         "",

@@ -17,6 +17,7 @@ VARIANTS = {
     "precompress": delivery.Delivery.only("precompress"),
     "snapshot": delivery.Delivery.only("snapshot"),
     "bytecode": delivery.Delivery.only("bytecode"),
+    "unpack-wheels": delivery.Delivery.only("unpack_wheels"),
     "site": delivery.Delivery(),
 }
 

@@ -308,7 +308,7 @@ def build_site(out, cdn_base_url=None, log=print, delivery_options=None):
     check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with build_lock(out):
-        lay_out_site(out, content, cdn_base_url, log)
+        lay_out_site(out, content, cdn_base_url, log, delivery_options)
     return out
 
 
@@ -325,7 +325,7 @@ class SiteContent:
     failed_runs_before_solution: int
 
 
-def lay_out_site(out, content, cdn_base_url, log):
+def lay_out_site(out, content, cdn_base_url, log, delivery_options):
     """Write the whole site into a fresh staging folder next to `out`, then swap it in."""
     exercise = content.exercise
     starter_source = content.starter_source

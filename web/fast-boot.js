@@ -61,5 +61,19 @@
     }
   }
 
-  scope.LrFastBoot = Object.freeze({ prefetch, fetchSnapshot, loadPyodideFast, installBytecode });
+  // Installs wheels by unpacking them, after the browser checked each against
+  // its integrity value. Unlike loadPackage, this loads no shared library:
+  // Python compiles each one when a module first imports it.
+  async function installWheels(pyodide, wheels) {
+    const buffers = await Promise.all(wheels.map(async (wheel) => {
+      const response = await nativeFetch(wheel.url, { integrity: wheel.integrity });
+      if (!response.ok) {
+        throw new Error(`Could not download ${wheel.url}: HTTP ${response.status}.`);
+      }
+      return response.arrayBuffer();
+    }));
+    buffers.forEach((buffer) => pyodide.unpackArchive(buffer, "wheel"));
+  }
+
+  scope.LrFastBoot = Object.freeze({ prefetch, fetchSnapshot, loadPyodideFast, installBytecode, installWheels });
 })(self);

@@ -45,8 +45,13 @@ async function sha256Hex(buffer) {
 // so its wheel is fetched from this site and checked against the hash recorded at build time.
 async function loadPackages(config) {
   if (config.pyodide.selfHosted) {
-    await pyodide.loadPackage([config.pyodide.runnerPackage], { checkIntegrity: true });
-    await self.LrFastBoot.installBytecode(pyodide, (config.delivery || {}).bytecode);
+    const delivery = config.delivery || {};
+    if (delivery.wheels && delivery.wheels.length > 0) {
+      await self.LrFastBoot.installWheels(pyodide, delivery.wheels);
+    } else {
+      await pyodide.loadPackage([config.pyodide.runnerPackage], { checkIntegrity: true });
+    }
+    await self.LrFastBoot.installBytecode(pyodide, delivery.bytecode);
     return;
   }
   await pyodide.loadPackage(["numpy"], { checkIntegrity: true });

@@ -1,5 +1,6 @@
 """Check the delivery options: content-hashed folder, snapshot, service worker, compressed copies and their serving."""
 
+import base64
 import gzip
 import http.client
 import json
@@ -83,6 +84,18 @@ def test_prefetch_lists_downloads(built_site):
         assert (built_site / url).is_file(), url
 
 
+def test_wheels_have_lock_integrity(built_site):
+    wheels = page_config(built_site)["delivery"]["wheels"]
+    lock = json.loads((pyodide_dir(built_site) / "pyodide-lock.json").read_text(encoding="utf-8"))
+    expected = {entry["file_name"]: entry["sha256"] for entry in lock["packages"].values()}
+    assert len(wheels) == len(expected)
+    for wheel in wheels:
+        name = wheel["url"].rsplit("/", 1)[1]
+        digest = base64.b64decode(wheel["integrity"].removeprefix("sha256-")).hex()
+        assert digest == expected[name], name
+        assert wheel["integrity"] == delivery.integrity_of(pyodide_dir(built_site) / name), name
+
+
 def test_bytecode_covers_numpy(built_site):
     with zipfile.ZipFile(pyodide_dir(built_site) / delivery.BYTECODE_FILE) as archive:
         names = archive.namelist()
@@ -112,7 +125,7 @@ def test_cdn_build_has_no_options(tmp_path):
     out = tmp_path / "dist"
     site.build_site(out, cdn_base_url="https://cdn.example.invalid/pyodide/v0.27.7/full/", log=lambda message: None)
     config = page_config(out)["delivery"]
-    assert config == {"prefetch": [], "snapshot": None, "bytecode": None, "serviceWorker": None}
+    assert config == {"prefetch": [], "snapshot": None, "bytecode": None, "wheels": [], "serviceWorker": None}
     assert not (out / "sw.js").exists()
 
 
