@@ -406,6 +406,73 @@ def test_solution_opens_when_all_pass(fresh_context, site_url):
     assert page.get_attribute("#solution-panel", "data-state") == "unlocked"
 
 
+def test_runs_without_tests_not_counted(fresh_context, site_url):
+    page = fresh_context.new_page()
+    page.goto(site_url)
+    config = json.loads(page.inner_text("#exercise-config"))
+    runs_needed = config["solution"]["afterFailedRuns"]
+    browser.wait_until_ready(page)
+    assert "runs with a failing test" in page.text_content("#solution-rule")
+
+    no_test_ran = ["def suggest_lr(lrs, losses)\n    return 1.0\n", "", "x = 1\n"]
+    for code in no_test_ran * runs_needed:
+        run_code(page, code)
+        assert page.get_attribute("#summary", "data-state") == "code-error", code
+    assert page.get_attribute("#solution-panel", "data-state") == "locked"
+    assert "(0 so far" in page.text_content("#solution-rule")
+
+    run_code(page, FAILING_CODE)
+    assert "(1 so far" in page.text_content("#solution-rule")
+
+
+def stored_progress(page):
+    return page.evaluate(
+        "() => JSON.parse(localStorage.getItem(Object.keys(localStorage).find((key) => key.endsWith(':progress'))))"
+    )
+
+
+def test_other_tab_keeps_revealed_solution(fresh_context, site_url):
+    first = fresh_context.new_page()
+    first.goto(site_url)
+    second = fresh_context.new_page()
+    second.goto(site_url)
+    browser.wait_until_ready(second)
+
+    first.click("#tab-solution")
+    first.click("#show-solution")
+    first.click("#solution-confirm-yes")
+    assert first.get_attribute("#solution-panel", "data-state") == "unlocked"
+    second.wait_for_selector("#solution-panel[data-state=unlocked]", state="attached")
+
+    run_code(second, FAILING_CODE)
+    assert stored_progress(second)["revealed"] is True
+    first.reload()
+    assert first.get_attribute("#solution-panel", "data-state") == "unlocked"
+
+
+def test_other_tab_keeps_failed_run_count(fresh_context, site_url):
+    first = fresh_context.new_page()
+    first.goto(site_url)
+    second = fresh_context.new_page()
+    second.goto(site_url)
+    config = json.loads(first.inner_text("#exercise-config"))
+    runs_needed = config["solution"]["afterFailedRuns"]
+    browser.wait_until_ready(first)
+    browser.wait_until_ready(second)
+
+    for run in range(1, runs_needed):
+        run_code(first, FAILING_CODE)
+        second.wait_for_function(
+            "(text) => document.getElementById('solution-rule').textContent.includes(text)", arg=f"({run} so far"
+        )
+    assert stored_progress(first)["failedRuns"] == runs_needed - 1
+
+    run_code(second, FAILING_CODE)
+    assert stored_progress(second)["failedRuns"] == runs_needed
+    assert second.get_attribute("#solution-panel", "data-state") == "unlocked"
+    first.wait_for_selector("#solution-panel[data-state=unlocked]", state="attached")
+
+
 # ---- Loading ----
 
 
