@@ -192,6 +192,62 @@ def test_plot_point_shows_slope(booted_page):
     assert rows.nth(0).inner_text().split("\t")[-1] == "yours"
 
 
+def returning(expression):
+    return f"def suggest_lr(lrs, losses):\n    return {expression}\n"
+
+
+def reference_example_plot(page):
+    return page.locator('.test[data-test-name="test_reference_example"] figure.loss-plot')
+
+
+@pytest.mark.parametrize(
+    ("expression", "shown"),
+    [
+        ("float('nan')", "nan"),
+        ("float('inf')", "inf"),
+        ("float('-inf')", "-inf"),
+        ("0.0", "0.0"),
+        ("-0.0", "-0.0"),
+        ("-0.5", "-0.5"),
+    ],
+)
+def test_plot_legend_for_unplottable_float(booted_page, expression, shown):
+    page = booted_page
+    run_code(page, returning(expression))
+    figure = reference_example_plot(page)
+    assert figure.locator(".legend-returned").inner_text() == f"Yours: {shown}, not a finite positive number, so not plotted"
+    assert figure.locator("[data-role=returned-point]").count() == 0
+
+
+@pytest.mark.parametrize(("expression", "shown", "edge"), [("1e308", "1e+308", "right"), ("5e-324", "5e−324", "left")])
+def test_plot_clamps_off_scale_rate(booted_page, expression, shown, edge):
+    page = booted_page
+    run_code(page, returning(expression))
+    figure = reference_example_plot(page)
+    legend = figure.locator(".legend-returned").inner_text()
+    assert legend.startswith(f"Yours: lr = {shown}, not one of the lrs")
+    assert f"outside the chart's x range (marked at the {edge} edge)" in legend
+
+    marker = figure.locator("[data-role=returned-point]")
+    assert marker.count() == 1
+    assert marker.get_attribute("data-off-scale") == edge
+
+    def centre_x(locator):
+        box = locator.bounding_box()
+        return box["x"] + box["width"] / 2
+
+    marker_x = centre_x(marker)
+    dot_xs = [centre_x(dot) for dot in figure.locator(".plot-point").all()]
+    svg_box = figure.locator("svg").bounding_box()
+    # The axis stays on the case's own rates, so their points spread over most of the chart's width.
+    assert max(dot_xs) - min(dot_xs) > svg_box["width"] * 0.6
+    if edge == "right":
+        assert marker_x > max(dot_xs)
+    else:
+        assert marker_x < min(dot_xs)
+    assert svg_box["x"] < marker_x < svg_box["x"] + svg_box["width"]
+
+
 def test_previous_results_marked_stale(booted_page):
     page = booted_page
     run_code(page, FAILING_CODE)
