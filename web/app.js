@@ -260,8 +260,7 @@ async function runTests() {
   if (outcome.kind === "report") {
     results.showReport(outcome.report);
     setRunnerStatus("ready", "Ready.");
-    const summary = outcome.report.summary;
-    solution.recordRun(!outcome.report.code_error && summary.passed === summary.total);
+    solution.recordRun(outcome.report);
   } else {
     setRunnerStatus("internal-error", "Internal error of the test runner (not a problem in your code).");
     results.showInternalError(outcome.error);
