@@ -98,11 +98,21 @@ CLICK_RUNS = """async (count) => {
   return times;
 }"""
 
-# Evaluated in the product's worker: the size of Pyodide's WebAssembly memory, in bytes.
-WASM_MEMORY = "() => pyodide._module.HEAPU8.length"
+# Evaluated in the product's worker: the size of Pyodide's WebAssembly memory, in bytes,
+# from the worker's global `pyodide` or, where the worker keeps it in a closure, from
+# its read-only self.lrDiagnostics; null when neither exists.
+WASM_MEMORY = """() => {
+  if (typeof pyodide !== "undefined" && pyodide) {
+    return pyodide._module.HEAPU8.length;
+  }
+  return self.lrDiagnostics ? self.lrDiagnostics.wasmMemoryBytes() : null;
+}"""
 
 # Evaluated in the product's worker: where one run's time goes, in ms per run.
 WORKER_BREAKDOWN = """(args) => {
+  if (typeof runTestsAsJson !== "function") {
+    return null;  // The worker keeps its harness call in a closure.
+  }
   const [code, count] = args;
   let python = 0, parse = 0;
   for (let i = 0; i < count; i++) {
@@ -199,7 +209,7 @@ def measure_warm(context, url, code, warm_runs, memory_runs, breakdown_runs):
         page.evaluate(CLICK_RUNS, remaining)
     memory[f"after_{max(memory_runs, warm_runs + 1)}"] = worker.evaluate(WASM_MEMORY)
 
-    breakdown = worker.evaluate(WORKER_BREAKDOWN, [code, breakdown_runs])
+    breakdown = worker.evaluate(WORKER_BREAKDOWN, [code, breakdown_runs]) or {"python": None, "parse": None}
     return {
         "ready_ms": visit["ready_ms"],
         "first_run_ms": first,

@@ -71,8 +71,13 @@ class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
         path = self.translate_path(self.path)
         if os.path.isdir(path) and self.path.split("?", 1)[0].endswith("/"):
             path = os.path.join(path, "index.html")
-        copies = [(coding, path + suffix) for coding, suffix in ENCODINGS if os.path.isfile(path + suffix)]
-        if not copies or not os.path.isfile(path):
+        if not os.path.isfile(path):
+            return super().send_head()
+        # A copy older than its file is stale (the file was edited after the build), so it is not sent.
+        modified = os.stat(path).st_mtime
+        copies = [(coding, path + suffix) for coding, suffix in ENCODINGS
+                  if os.path.isfile(path + suffix) and os.stat(path + suffix).st_mtime >= modified]
+        if not copies:
             return super().send_head()
         accepted = accepted_encodings(self.headers.get("Accept-Encoding"))
         for coding, copy_path in copies:

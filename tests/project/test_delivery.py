@@ -5,6 +5,7 @@ import gzip
 import http.client
 import json
 import re
+import shutil
 import threading
 import zipfile
 
@@ -164,6 +165,23 @@ def test_server_compresses_index(site_server):
     response, body = fetch(site_server, "/", "br")
     assert response.getheader("Content-Encoding") == "br"
     assert b"exercise-config" in brotli.decompress(body)
+
+
+def test_stale_copy_not_sent(built_site, tmp_path):
+    out = tmp_path / "dist"
+    shutil.copytree(built_site, out)
+    edited = (out / "app.js").read_text(encoding="utf-8") + "\n// edited after the build\n"
+    (out / "app.js").write_text(edited, encoding="utf-8")
+    httpd = server.make_server(out, port=0, verbose=False)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        response, body = fetch(httpd, "/app.js", "br, gzip")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert response.getheader("Content-Encoding") is None
+    assert body.decode("utf-8") == edited
 
 
 def test_hashed_folder_immutable(built_site, site_server):
