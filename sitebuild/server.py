@@ -1,7 +1,17 @@
-"""Serve a built site on the loopback interface with the MIME types Pyodide needs."""
+"""Serve a built site on the loopback interface with the MIME types and headers Pyodide needs.
+
+Every response carries the page's Content-Security-Policy (read from the
+<meta> tag of the built index.html, so the header and the tag never differ)
+and, unless isolation is turned off, the COOP and COEP headers that make the
+page cross-origin isolated. Only an isolated page gets SharedArrayBuffer,
+which the Stop button needs to interrupt Python without restarting it.
+"""
 
 import functools
+import html
 import http.server
+import re
+from pathlib import Path
 
 HOST = "127.0.0.1"
 
@@ -17,12 +27,35 @@ MIME_TYPES = {
 }
 
 
+ISOLATION_HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+}
+
+CSP_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
+
+
+def read_content_security_policy(directory):
+    """Return the policy of the built page's <meta> tag, or None when the page has none."""
+    index = Path(directory) / "index.html"
+    if not index.is_file():
+        return None
+    match = CSP_META.search(index.read_text(encoding="utf-8"))
+    return html.unescape(match.group(1)) if match else None
+
+
 class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
 
     def end_headers(self):
         # Revalidate on every load, so a rebuilt site is never mixed with cached files of the old one.
         self.send_header("Cache-Control", "no-cache")
+        if self.server.content_security_policy:
+            # frame-ancestors works only in a header, not in the <meta> tag.
+            self.send_header("Content-Security-Policy", self.server.content_security_policy + "; frame-ancestors 'none'")
+        if self.server.isolated:
+            for name, value in ISOLATION_HEADERS.items():
+                self.send_header(name, value)
         super().end_headers()
 
     def log_message(self, format, *args):
@@ -30,11 +63,16 @@ class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def make_server(directory, port=8000, verbose=True):
-    """Return an HTTP server for `directory` on 127.0.0.1:`port` (0 picks a free port)."""
+def make_server(directory, port=8000, verbose=True, isolated=True):
+    """Return an HTTP server for `directory` on 127.0.0.1:`port` (0 picks a free port).
+
+    isolated=False leaves out COOP and COEP, to serve the page as a static host without them would.
+    """
     handler = functools.partial(SiteRequestHandler, directory=str(directory))
     server = http.server.ThreadingHTTPServer((HOST, port), handler)
     server.verbose = verbose
+    server.isolated = isolated
+    server.content_security_policy = read_content_security_policy(directory)
     return server
 
 

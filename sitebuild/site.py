@@ -5,6 +5,8 @@ in only after every check passed, so a failed build leaves the last good site
 in place.
 """
 
+import base64
+import binascii
 import html
 import importlib.util
 import json
@@ -37,6 +39,24 @@ STATIC_FILES = [
 
 # The packages the worker loads, besides the runner itself.
 PAGE_PACKAGES = ["numpy"]
+
+# The Pyodide files that the worker fetches itself and checks with Subresource Integrity.
+VERIFIED_CORE_FILES = ["pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
+
+# Seconds a run may take when exercise.toml sets no time_limit_seconds.
+DEFAULT_TIME_LIMIT_S = 10
+
+# The page's Content-Security-Policy, also sent as a header by sitebuild/server.py.
+# - script-src: the page's own files, and blob: because the worker runs pyodide.js and
+#   pyodide.asm.js from blobs of bytes whose SHA-256 it checked. 'wasm-unsafe-eval' lets
+#   Pyodide compile WebAssembly; Pyodide 0.27.7 boots, loads numpy and runs the tests
+#   without 'unsafe-eval' (tests/project/test_runner_browser.py runs under this policy).
+# - connect-src: the fetches of Pyodide's files and wheels, from this origin or the CDN.
+CSP_TEMPLATE = (
+    "default-src 'none'; script-src 'self' blob: 'wasm-unsafe-eval'; worker-src 'self'; "
+    "connect-src 'self'{extra_connect}; style-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'; object-src 'none'"
+)
 
 
 class BuildError(Exception):
@@ -87,6 +107,28 @@ def check_exercise(tests_module, reference_source, starter_source):
         raise BuildError(f"The starter code {STARTER} passes hidden tests it must fail: {titles}. Make its body not solve the task.")
 
 
+def time_limit_seconds(exercise):
+    """Return the per-run time limit from exercise.toml, a number of seconds in (0, 600]."""
+    value = exercise.get("time_limit_seconds", DEFAULT_TIME_LIMIT_S)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 600:
+        raise BuildError(f"{EXERCISE_TOML}: time_limit_seconds = {value!r} is invalid. Set a number of seconds "
+                         f"above 0 and at most 600, e.g. time_limit_seconds = {DEFAULT_TIME_LIMIT_S}.")
+    return value
+
+
+def subresource_integrity(sha256_hex):
+    """Turn a hex SHA-256 into the "sha256-<base64>" form that fetch's integrity option takes."""
+    return "sha256-" + base64.b64encode(binascii.unhexlify(sha256_hex)).decode("ascii")
+
+
+def content_security_policy(cdn_base_url):
+    extra = ""
+    if cdn_base_url:
+        scheme, _, rest = cdn_base_url.partition("://")
+        extra = f" {scheme}://{rest.split('/', 1)[0]}"
+    return CSP_TEMPLATE.format(extra_connect=extra)
+
+
 def render_statement(statement_source):
     return markdown.markdown(statement_source, extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
 
@@ -121,7 +163,10 @@ def lay_out_self_hosted(staging, asset_dir, exercise_version):
 
     wheel = runner_wheel.build_runner_wheel(ROOT / RUNNER_DIR, ROOT / HIDDEN_TESTS, exercise_version, pyodide_dir)
     entry = runner_wheel.add_runner_to_lock(asset_dir / "pyodide-lock.json", wheel, PAGE_PACKAGES, pyodide_dir / "pyodide-lock.json")
-    return {"indexURL": "pyodide/", "selfHosted": True, "runnerPackage": entry["name"], "runnerWheel": None}
+    # The served lock is written here, so its hash is taken from the file, not the pinned list.
+    integrity = {name: subresource_integrity(assets.sha256_of(pyodide_dir / name)) for name in VERIFIED_CORE_FILES}
+    return {"indexURL": "pyodide/", "selfHosted": True, "runnerPackage": entry["name"], "runnerWheel": None,
+            "integrity": integrity}
 
 
 def lay_out_cdn(staging, exercise_version, cdn_base_url):
@@ -130,7 +175,9 @@ def lay_out_cdn(staging, exercise_version, cdn_base_url):
     runner_dir.mkdir()
     wheel = runner_wheel.build_runner_wheel(ROOT / RUNNER_DIR, ROOT / HIDDEN_TESTS, exercise_version, runner_dir)
     wheel_info = {"url": f"runner/{wheel.name}", "sha256": assets.sha256_of(wheel)}
-    return {"indexURL": cdn_base_url, "selfHosted": False, "runnerPackage": runner_wheel.DISTRIBUTION, "runnerWheel": wheel_info}
+    integrity = {name: subresource_integrity(assets.PYODIDE_CORE_SHA256[name]) for name in VERIFIED_CORE_FILES}
+    return {"indexURL": cdn_base_url, "selfHosted": False, "runnerPackage": runner_wheel.DISTRIBUTION, "runnerWheel": wheel_info,
+            "integrity": integrity}
 
 
 def verify_served_assets(staging):
@@ -160,7 +207,11 @@ def swap_in(staging, out):
 
 def build_site(out, cdn_base_url=None, log=print):
     """Check the exercise and build the site into `out`; raise BuildError and keep `out` as it was on failure."""
-    exercise = tomllib.loads(read_input(EXERCISE_TOML))
+    try:
+        exercise = tomllib.loads(read_input(EXERCISE_TOML))
+    except tomllib.TOMLDecodeError as error:
+        raise BuildError(f"{EXERCISE_TOML} is not valid TOML: {error}. Fix it and build again.") from None
+    time_limit = time_limit_seconds(exercise)
     statement_source = read_input(STATEMENT)
     starter_source = read_input(STARTER)
     reference_source = read_input(REFERENCE)
@@ -192,6 +243,7 @@ def build_site(out, cdn_base_url=None, log=print):
         config = {
             "exercise": {"slug": exercise["slug"], "version": version, "function": exercise["function"]},
             "pyodide": {"version": assets.PYODIDE_VERSION, **pyodide_config},
+            "runner": {"timeLimitSeconds": time_limit},
             "tests": tests,
         }
         test_items = "\n".join(
@@ -208,6 +260,7 @@ def build_site(out, cdn_base_url=None, log=print):
             "starter_code": html.escape(starter_source),
             "test_items": test_items,
             "config_json": json_for_html(config),
+            "content_security_policy": html.escape(content_security_policy(cdn_base_url)),
         })
         (staging / "index.html").write_text(page, encoding="utf-8")
         for relative in STATIC_FILES:

@@ -8,11 +8,15 @@ const STAGE_TEXT = {
   "import-tests": "Importing the hidden tests…",
 };
 
+// A report says "interrupted" without a Stop or time-out only when the code raised the runner's interrupt itself.
+const INTERRUPTED_BY_CODE = { message: "Your code interrupted the test run itself, so no verdict is given.", traceback: "" };
+
 const STATUS_TEXT = { passed: "passed", failed: "failed", error: "error", "not-run": "not run", running: "running…", pending: "not run" };
 
 const config = JSON.parse(document.getElementById("exercise-config").textContent);
 const editor = document.getElementById("editor");
 const runButton = document.getElementById("run-tests");
+const stopButton = document.getElementById("stop-run");
 const runnerStatus = document.getElementById("runner-status");
 const summary = document.getElementById("summary");
 const codeError = document.getElementById("code-error");
@@ -63,12 +67,25 @@ function renderReport(report) {
     showDetails(item, parts.join("\n\n"));
   }
 
-  const error = report.code_error;
+  const error = report.outcome === "interrupted" ? INTERRUPTED_BY_CODE : report.code_error;
   showBlock(codeError, error ? [error.message, error.traceback].filter((part) => part).join("\n\n") : "");
   showBlock(loadOutput, report.output ? `Output while loading your code:\n${report.output}` : "");
 
   summary.dataset.state = error ? "code-error" : "done";
   summary.textContent = error ? `No test ran: ${report.summary.text}.` : `${report.summary.text}.`;
+}
+
+// A run stopped by the Stop button or the time limit: no test has a verdict.
+function showStopped(outcome) {
+  const text = outcome.kind === "timed-out" ? `timed out after ${outcome.seconds} s` : "stopped";
+  for (const item of testItems()) {
+    setTestStatus(item, "not-run");
+    item.querySelector("[data-role=verdict]").textContent = text;
+  }
+  summary.dataset.state = outcome.kind;
+  summary.textContent = outcome.kind === "timed-out"
+    ? `Timed out after ${outcome.seconds} s: no verdict. Look for a loop that never ends, or make the code faster.`
+    : "Stopped: no verdict.";
 }
 
 function showInternalError(error) {
@@ -85,6 +102,7 @@ async function runTests() {
   }
   running = true;
   runButton.disabled = true;
+  stopButton.disabled = false;
   setRunnerStatus("running", "Running the hidden tests…");
   for (const item of testItems()) {
     setTestStatus(item, "running");
@@ -97,12 +115,20 @@ async function runTests() {
 
   const outcome = await runner.run(editor.value);
   running = false;
-  runButton.disabled = false;
+  stopButton.disabled = true;
+  runButton.disabled = !runner.ready;
+  if (outcome.kind === "internal-error") {
+    showInternalError(outcome.error);
+    return;
+  }
   if (outcome.kind === "report") {
     renderReport(outcome.report);
-    setRunnerStatus("ready", "Ready.");
   } else {
-    showInternalError(outcome.error);
+    showStopped(outcome);
+  }
+  // Without ready, the worker is restarting and onReady sets the status.
+  if (runner.ready) {
+    setRunnerStatus("ready", "Ready.");
   }
 }
 
@@ -110,8 +136,12 @@ function startRunner() {
   runner = new self.RunnerClient(config, {
     onProgress: (stage) => setRunnerStatus("loading", STAGE_TEXT[stage] || "Loading…"),
     onReady: (versions) => {
-      runButton.disabled = false;
+      runButton.disabled = running;
       setRunnerStatus("ready", `Ready: ${versions}.`);
+    },
+    onRestart: () => {
+      runButton.disabled = true;
+      setRunnerStatus("loading", "Restarting Python…");
     },
     onInternalError: (error) => {
       runButton.disabled = !runner.ready;
@@ -149,4 +179,5 @@ editor.addEventListener("keydown", (event) => {
   }
 });
 runButton.addEventListener("click", runTests);
+stopButton.addEventListener("click", () => runner.stop("stopped"));
 startRunner();
