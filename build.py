@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "web" / "runner"))
 sys.path.insert(0, str(ROOT))
 
-from sitebuild import assets, runner_wheel, server, site  # noqa: E402
+from sitebuild import assets, bundle, runner_wheel, server, site  # noqa: E402
 
 from lr_range_runner import harness  # noqa: E402
 
@@ -66,7 +66,7 @@ def build(arguments):
     out = arguments.out.resolve()
     try:
         site.build_site(out, cdn_base_url=arguments.pyodide_base_url)
-    except (site.BuildError, assets.AssetError, runner_wheel.LockError) as error:
+    except (site.BuildError, assets.AssetError, runner_wheel.LockError, bundle.BundleError) as error:
         print(f"Build failed: {error}", file=sys.stderr)
         if out.exists():
             print(f"The previous site in {out} was left in place.", file=sys.stderr)

@@ -61,28 +61,28 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
-def verify(path, expected, what):
+def verify(path, expected, description):
     """Raise AssetError unless the file at `path` has the sha256 `expected`."""
     actual = sha256_of(path)
     if actual != expected:
         raise AssetError(
-            f"{what} at {path} has sha256 {actual}, expected {expected}. "
+            f"{description} at {path} has sha256 {actual}, expected {expected}. "
             f"The file is corrupt or not the one pinned for Pyodide {PYODIDE_VERSION}. "
             f"Delete it (or the whole cache, {cache_dir()}) and build again."
         )
 
 
-def run_tool(command, cwd, what):
+def run_tool(command, cwd, description):
     """Run a registry client, raising AssetError with its output when it fails."""
     try:
         completed = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600)
     except FileNotFoundError:
-        raise AssetError(f"{what} failed: {command[0]} was not found. Install it and build again.") from None
+        raise AssetError(f"{description} failed: {command[0]} was not found. Install it and build again.") from None
     except subprocess.TimeoutExpired:
-        raise AssetError(f"{what} timed out after 600 s: {' '.join(command)}") from None
+        raise AssetError(f"{description} timed out after 600 s: {' '.join(command)}") from None
     if completed.returncode != 0:
         raise AssetError(
-            f"{what} failed with exit status {completed.returncode}: {' '.join(command)}\n"
+            f"{description} failed with exit status {completed.returncode}: {' '.join(command)}\n"
             f"{completed.stdout[-2000:]}{completed.stderr[-2000:]}"
         )
 

@@ -11,6 +11,7 @@ import functools
 import html
 import http.server
 import re
+import sys
 from pathlib import Path
 
 HOST = "127.0.0.1"
@@ -63,13 +64,25 @@ class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
             super().log_message(format, *args)
 
 
+class SiteServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A browser that reloads or closes the page while Pyodide downloads resets the
+        # connection. That is not a server error, so it gets no traceback.
+        error = sys.exception()
+        if isinstance(error, (ConnectionResetError, BrokenPipeError)):
+            if self.verbose:
+                print(f"{client_address[0]}:{client_address[1]} closed the connection early: {error}", file=sys.stderr)
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(directory, port=8000, verbose=True, isolated=True):
     """Return an HTTP server for `directory` on 127.0.0.1:`port` (0 picks a free port).
 
-    isolated=False leaves out COOP and COEP, to serve the page as a static host without them would.
+    isolated=False leaves out COOP and COEP, as a static host without them would serve the page.
     """
     handler = functools.partial(SiteRequestHandler, directory=str(directory))
-    server = http.server.ThreadingHTTPServer((HOST, port), handler)
+    server = SiteServer((HOST, port), handler)
     server.verbose = verbose
     server.isolated = isolated
     server.content_security_policy = read_content_security_policy(directory)

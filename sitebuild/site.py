@@ -7,6 +7,7 @@ in place.
 
 import base64
 import binascii
+import hashlib
 import html
 import importlib.util
 import json
@@ -14,10 +15,8 @@ import shutil
 import tomllib
 from pathlib import Path
 
-import markdown
-
 from lr_range_runner import harness
-from sitebuild import assets, runner_wheel
+from sitebuild import assets, bundle, runner_wheel, statement
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,11 +30,22 @@ RUNNER_DIR = Path("web/runner")
 PAGE_TEMPLATE = Path("web/index.html")
 STATIC_FILES = [
     Path("web/app.js"),
+    Path("web/code-store.js"),
+    Path("web/results.js"),
+    Path("web/plot.js"),
+    Path("web/solution.js"),
     Path("web/runner-client.js"),
     Path("web/worker.js"),
     Path("web/protocol.js"),
     Path("web/style.css"),
 ]
+
+# Failed runs after which the Solution tab opens, unless exercise.toml sets solution_after_failed_runs.
+DEFAULT_SOLUTION_AFTER_FAILED_RUNS = 3
+
+# Files the worker downloads with fetch() while it boots, self-hosted; their total
+# size is the denominator of the page's download progress.
+FETCHED_PYODIDE_FILES = ["pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
 
 # The packages the worker loads, besides the runner itself.
 PAGE_PACKAGES = ["numpy"]
@@ -52,15 +62,16 @@ DEFAULT_TIME_LIMIT_S = 10
 #   Pyodide compile WebAssembly; Pyodide 0.27.7 boots, loads numpy and runs the tests
 #   without 'unsafe-eval' (tests/project/test_runner_browser.py runs under this policy).
 # - connect-src: the fetches of Pyodide's files and wheels, from this origin or the CDN.
+# - style-src-attr: the editor (CodeMirror) sets style attributes; <style> elements stay blocked.
 CSP_TEMPLATE = (
     "default-src 'none'; script-src 'self' blob: 'wasm-unsafe-eval'; worker-src 'self'; "
-    "connect-src 'self'{extra_connect}; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'{extra_connect}; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; "
     "base-uri 'none'; form-action 'none'; object-src 'none'"
 )
 
 
 class BuildError(Exception):
-    """The exercise or its assets are not fit to publish; the message says what to fix."""
+    """The exercise or its assets are not fit to publish; the message names what to fix."""
 
 
 def read_input(relative):
@@ -130,7 +141,28 @@ def content_security_policy(cdn_base_url):
 
 
 def render_statement(statement_source):
-    return markdown.markdown(statement_source, extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+    try:
+        return statement.render_markdown(statement_source)
+    except statement.StatementError as error:
+        raise BuildError(f"{STATEMENT}: {error}") from None
+
+
+def solution_rule(exercise):
+    """Return the number of failed runs after which the solution opens, from exercise.toml."""
+    value = exercise.get("solution_after_failed_runs", DEFAULT_SOLUTION_AFTER_FAILED_RUNS)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise BuildError(f"{EXERCISE_TOML}: solution_after_failed_runs must be a whole number of at least 1, got {value!r}.")
+    return value
+
+
+def download_bytes(staging, pyodide_config):
+    """Return the bytes the worker fetches while it boots, or None when they come from elsewhere."""
+    if not pyodide_config["selfHosted"]:
+        return None
+    pyodide_dir = staging / "pyodide"
+    lock = json.loads((pyodide_dir / "pyodide-lock.json").read_text(encoding="utf-8"))
+    wheels = [entry["file_name"] for entry in lock["packages"].values()]
+    return sum((pyodide_dir / name).stat().st_size for name in FETCHED_PYODIDE_FILES + wheels)
 
 
 def render_page(template, replacements):
@@ -200,7 +232,12 @@ def swap_in(staging, out):
         shutil.rmtree(previous)
     if out.exists():
         out.rename(previous)
-    staging.rename(out)
+    try:
+        staging.rename(out)
+    except OSError:
+        if previous.exists():
+            previous.rename(out)
+        raise
     if previous.exists():
         shutil.rmtree(previous)
 
@@ -222,6 +259,8 @@ def build_site(out, cdn_base_url=None, log=print):
 
     for relative, source in [(STARTER, starter_source), (REFERENCE, reference_source), (HIDDEN_TESTS, hidden_source)]:
         check_python_syntax(relative, source)
+    statement_html = render_statement(statement_source)
+    failed_runs_before_solution = solution_rule(exercise)
 
     tests_module = load_hidden_tests()
     check_exercise(tests_module, reference_source, starter_source)
@@ -238,26 +277,37 @@ def build_site(out, cdn_base_url=None, log=print):
         else:
             pyodide_config = lay_out_self_hosted(staging, assets.ensure_assets(log), version)
         verify_served_assets(staging)
+        editor_bundle = bundle.ensure_bundle(log)
 
         tests = harness.describe_tests(tests_module)
         config = {
-            "exercise": {"slug": exercise["slug"], "version": version, "function": exercise["function"]},
-            "pyodide": {"version": assets.PYODIDE_VERSION, **pyodide_config},
+            "exercise": {
+                "slug": exercise["slug"],
+                "version": version,
+                "function": exercise["function"],
+                # The page stores the learner's code with this hash, to tell them when the starter code changed.
+                "starterSha256": hashlib.sha256(starter_source.encode("utf-8")).hexdigest(),
+                "starterCode": starter_source,
+            },
+            "solution": {"afterFailedRuns": failed_runs_before_solution},
+            "pyodide": {"version": assets.PYODIDE_VERSION, "downloadBytes": download_bytes(staging, pyodide_config),
+                        **pyodide_config},
             "runner": {"timeLimitSeconds": time_limit},
             "tests": tests,
         }
         test_items = "\n".join(
             f'<li class="test" data-test-name="{html.escape(test["name"])}" data-status="pending">'
-            f'<span class="test-title">{html.escape(test["title"])}</span>'
-            f'<span class="test-verdict" data-role="verdict">not run</span>'
-            f'<pre class="test-details" data-role="details" hidden></pre></li>'
+            f'<div class="test-head"><span class="test-title">{html.escape(test["title"])}</span> '
+            f'<span class="test-verdict" data-role="verdict">not run</span></div>'
+            f'<div class="test-details" data-role="details" hidden></div></li>'
             for test in tests
         )
         page = render_page(template, {
             "title": html.escape(exercise["title"]),
             "difficulty": html.escape(exercise["difficulty"]),
-            "statement": render_statement(statement_source),
+            "statement": statement_html,
             "starter_code": html.escape(starter_source),
+            "solution_html": statement.render_python(reference_source),
             "test_items": test_items,
             "config_json": json_for_html(config),
             "content_security_policy": html.escape(content_security_policy(cdn_base_url)),
@@ -265,6 +315,8 @@ def build_site(out, cdn_base_url=None, log=print):
         (staging / "index.html").write_text(page, encoding="utf-8")
         for relative in STATIC_FILES:
             shutil.copy2(ROOT / relative, staging / relative.name)
+        for name in (bundle.BUNDLE_NAME, bundle.LICENSES_NAME):
+            shutil.copy2(editor_bundle / name, staging / name)
 
         swap_in(staging, out)
     except BaseException:

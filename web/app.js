@@ -1,183 +1,309 @@
-// The page: it keeps the editor, runs the tests through runner-client.js and
-// renders each report as text (never as HTML, since it contains learner output).
+// The page: it sets up the editor, keeps the code in localStorage, shows the
+// runner's loading progress, runs the tests through runner-client.js and hands
+// each report to results.js. All learner output is set as text, never as HTML.
+//
+// For tests and scripts, window.lrEditor.getCode() and setCode(text) read and
+// replace the code, whichever editor loaded.
 "use strict";
 
-const STAGE_TEXT = {
-  "load-runtime": "Loading the Python runtime (Pyodide)…",
-  "load-packages": "Loading numpy and the test harness…",
-  "import-tests": "Importing the hidden tests…",
+const STAGES = {
+  "load-runtime": { step: 1, text: "Downloading the Python runtime (Pyodide)" },
+  "load-packages": { step: 2, text: "Loading numpy and the test harness" },
+  "import-tests": { step: 3, text: "Importing the hidden tests" },
 };
-
-// A report says "interrupted" without a Stop or time-out only when the code raised the runner's interrupt itself.
-const INTERRUPTED_BY_CODE = { message: "Your code interrupted the test run itself, so no verdict is given.", traceback: "" };
-
-const STATUS_TEXT = { passed: "passed", failed: "failed", error: "error", "not-run": "not run", running: "running…", pending: "not run" };
+const STAGE_COUNT = 3;
 
 const config = JSON.parse(document.getElementById("exercise-config").textContent);
-const editor = document.getElementById("editor");
 const runButton = document.getElementById("run-tests");
 const stopButton = document.getElementById("stop-run");
 const runnerStatus = document.getElementById("runner-status");
-const summary = document.getElementById("summary");
-const codeError = document.getElementById("code-error");
-const loadOutput = document.getElementById("load-output");
+const progress = document.getElementById("load-progress");
+const progressBar = document.getElementById("load-progress-bar");
+const progressText = document.getElementById("load-progress-text");
+const retryButton = document.getElementById("retry-load");
+const notice = document.getElementById("code-notice");
 
-// Stored code is keyed by exercise and version, so a new version of the starter code is not mixed up with old code.
-const storageKey = `lr-exercise:${config.exercise.slug}:v${config.exercise.version}:code`;
+const results = new self.LrResults.ResultsView(
+  document.getElementById("test-list"),
+  document.getElementById("summary"),
+  document.getElementById("code-error"),
+  document.getElementById("load-output"),
+  document.getElementById("stale-note"),
+);
+const store = self.LrCodeStore.create(config.exercise);
+const solution = new self.LrSolution.SolutionTab(store, config.solution.afterFailedRuns);
 
 let runner = null;
 let running = false;
+// True while another tab's newer code waits for the learner's choice; this tab does not save meanwhile.
+let savingPaused = false;
 
 function setRunnerStatus(state, text) {
   runnerStatus.dataset.state = state;
   runnerStatus.textContent = text;
 }
 
-function testItems() {
-  return Array.from(document.querySelectorAll("#test-list .test"));
-}
+// ---- Editor ----
 
-function showDetails(item, text) {
-  const details = item.querySelector("[data-role=details]");
-  details.textContent = text;
-  details.hidden = text === "";
-}
+// Return {getCode, setCode, focus} for CodeMirror, or for the plain text area when the bundle did not load.
+function createEditor(container, code) {
+  const handlers = { onChange: saveCode, onRun: runTests, onStop: requestStop };
+  const fallback = container.querySelector("textarea");
+  if (self.LrEditor) {
+    fallback.remove();
+    container.dataset.kind = "codemirror";
+    return self.LrEditor.create(container, code, handlers, "Your code");
+  }
 
-function setTestStatus(item, status) {
-  item.dataset.status = status;
-  item.querySelector("[data-role=verdict]").textContent = STATUS_TEXT[status] || status;
-}
-
-function showBlock(element, text) {
-  element.textContent = text;
-  element.hidden = text === "";
-}
-
-function renderReport(report) {
-  const byName = new Map(report.tests.map((test) => [test.name, test]));
-  for (const item of testItems()) {
-    const test = byName.get(item.dataset.testName);
-    if (!test) {
-      setTestStatus(item, "not-run");
-      showDetails(item, "");
-      continue;
+  container.dataset.kind = "textarea";
+  fallback.value = code;
+  fallback.addEventListener("input", () => saveCode(fallback.value));
+  fallback.addEventListener("keydown", (event) => {
+    if ((event.ctrlKey || event.metaKey) && event.key === "Enter") {
+      event.preventDefault();
+      runTests();
+    } else if ((event.ctrlKey || event.metaKey) && event.key === ".") {
+      event.preventDefault();
+      requestStop();
     }
-    setTestStatus(item, test.status);
-    const parts = [test.message, test.traceback, test.output ? `Output:\n${test.output}` : ""].filter((part) => part);
-    showDetails(item, parts.join("\n\n"));
+  });
+  return {
+    kind: "textarea",
+    getCode: () => fallback.value,
+    setCode(text) {
+      fallback.value = text;
+      saveCode(text);
+    },
+    focus: () => fallback.focus(),
+  };
+}
+
+// Stop a running test run. The Stop button (#stop-run), where the page has one, does the work;
+// the lr:stop-request event lets any other part of the page react as well.
+function requestStop() {
+  const stopButton = document.getElementById("stop-run");
+  if (stopButton && !stopButton.disabled) {
+    stopButton.click();
   }
-
-  const error = report.outcome === "interrupted" ? INTERRUPTED_BY_CODE : report.code_error;
-  showBlock(codeError, error ? [error.message, error.traceback].filter((part) => part).join("\n\n") : "");
-  showBlock(loadOutput, report.output ? `Output while loading your code:\n${report.output}` : "");
-
-  summary.dataset.state = error ? "code-error" : "done";
-  summary.textContent = error ? `No test ran: ${report.summary.text}.` : `${report.summary.text}.`;
+  document.dispatchEvent(new CustomEvent("lr:stop-request"));
 }
 
-// A run stopped by the Stop button or the time limit: no test has a verdict.
-function showStopped(outcome) {
-  const text = outcome.kind === "timed-out" ? `timed out after ${outcome.seconds} s` : "stopped";
-  for (const item of testItems()) {
-    setTestStatus(item, "not-run");
-    item.querySelector("[data-role=verdict]").textContent = text;
-  }
-  summary.dataset.state = outcome.kind;
-  summary.textContent = outcome.kind === "timed-out"
-    ? `Timed out after ${outcome.seconds} s: no verdict. Look for a loop that never ends, or make the code faster.`
-    : "Stopped: no verdict.";
-}
+// ---- Saving, restoring and other tabs ----
 
-function showInternalError(error) {
-  setRunnerStatus("internal-error", "Internal error of the test runner (not a problem in your code).");
-  showBlock(codeError, `${error.stage ? `Stage: ${error.stage}\n` : ""}${error.message}\n\n` +
-    `Please report this with the details below.\n${error.details || ""}\n${error.stack || ""}`);
-  summary.dataset.state = "internal-error";
-  summary.textContent = "The tests could not run because of an internal error of the runner.";
-}
-
-async function runTests() {
-  if (!runner.ready || running) {
+function saveCode(code) {
+  if (savingPaused) {
     return;
   }
-  running = true;
+  const outcome = store.save(code);
+  if (outcome.conflict) {
+    showConflict(outcome.conflict);
+  }
+}
+
+// Show `text` with buttons [{label, action}]; the notice stays until an action or another notice replaces it.
+function showNotice(kind, text, actions) {
+  notice.dataset.kind = kind;
+  document.getElementById("code-notice-text").textContent = text;
+  const buttons = document.getElementById("code-notice-actions");
+  buttons.replaceChildren();
+  for (const { label, action, id } of actions) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = label;
+    if (id) {
+      button.id = id;
+    }
+    button.addEventListener("click", action);
+    buttons.appendChild(button);
+  }
+  notice.hidden = false;
+}
+
+function hideNotice() {
+  notice.hidden = true;
+  delete notice.dataset.kind;
+}
+
+function showConflict(entry) {
+  savingPaused = true;
+  const time = new Date(entry.savedAt).toLocaleTimeString();
+  showNotice("conflict",
+    `Another tab saved newer code for this exercise at ${time}. This tab stopped saving, so neither copy is lost. ` +
+    "Load the newer code here, or keep this tab's code and save it over the other.",
+    [
+      { label: "Load the newer code", id: "conflict-load", action: () => {
+        store.adopt(entry);
+        savingPaused = false;
+        editor.setCode(entry.code);
+        hideNotice();
+      } },
+      { label: "Keep this tab's code", id: "conflict-keep", action: () => {
+        store.adopt(entry);
+        savingPaused = false;
+        store.write(editor.getCode());
+        hideNotice();
+      } },
+    ]);
+}
+
+// ---- Reset to starter code ----
+
+function setUpReset() {
+  const resetButton = document.getElementById("reset-code");
+  const confirmBox = document.getElementById("reset-confirm");
+  resetButton.addEventListener("click", () => {
+    confirmBox.hidden = false;
+    document.getElementById("reset-confirm-yes").focus();
+  });
+  document.getElementById("reset-confirm-no").addEventListener("click", () => {
+    confirmBox.hidden = true;
+    resetButton.focus();
+  });
+  document.getElementById("reset-confirm-yes").addEventListener("click", () => {
+    confirmBox.hidden = true;
+    const previous = editor.getCode();
+    editor.setCode(config.exercise.starterCode);
+    showNotice("reset", "Your code was replaced by the starter code.", [
+      { label: "Undo reset", id: "undo-reset", action: () => {
+        editor.setCode(previous);
+        hideNotice();
+        editor.focus();
+      } },
+    ]);
+    document.getElementById("undo-reset").focus();
+  });
+}
+
+// ---- Loading progress ----
+
+function formatMegabytes(bytes) {
+  return (bytes / 1e6).toFixed(1);
+}
+
+function showProgress(stage, detail) {
+  const info = STAGES[stage];
+  if (!info) {
+    return;
+  }
+  progress.dataset.stage = stage;
+  progress.hidden = false;
+  retryButton.hidden = true;
+  const total = config.pyodide.downloadBytes;
+  const loaded = detail && Number.isFinite(detail.loadedBytes) ? detail.loadedBytes : null;
+  let text = `Step ${info.step} of ${STAGE_COUNT}: ${info.text}`;
+  if (loaded !== null && total) {
+    text += `: ${formatMegabytes(Math.min(loaded, total))} of ${formatMegabytes(total)} MB`;
+    progressBar.value = Math.min(loaded / total, 1);
+  } else if (loaded !== null) {
+    text += `: ${formatMegabytes(loaded)} MB`;
+    progressBar.removeAttribute("value");
+  } else if (stage !== "load-runtime" || !total) {
+    progressBar.removeAttribute("value");
+  }
+  progressText.textContent = `${text}…`;
+  setRunnerStatus("loading", `Loading Python (step ${info.step} of ${STAGE_COUNT}). Run tests is available once it is ready.`);
+}
+
+function showLoadFailure(error) {
+  progress.dataset.stage = "failed";
+  progress.hidden = false;
+  progressBar.value = 0;
+  progressText.textContent = `Python could not be loaded: ${error.message}`;
+  retryButton.hidden = false;
   runButton.disabled = true;
-  stopButton.disabled = false;
-  setRunnerStatus("running", "Running the hidden tests…");
-  for (const item of testItems()) {
-    setTestStatus(item, "running");
-    showDetails(item, "");
-  }
-  showBlock(codeError, "");
-  showBlock(loadOutput, "");
-  summary.dataset.state = "running";
-  summary.textContent = "Running…";
-
-  const outcome = await runner.run(editor.value);
-  running = false;
-  stopButton.disabled = true;
-  runButton.disabled = !runner.ready;
-  if (outcome.kind === "internal-error") {
-    showInternalError(outcome.error);
-    return;
-  }
-  if (outcome.kind === "report") {
-    renderReport(outcome.report);
-  } else {
-    showStopped(outcome);
-  }
-  // Without ready, the worker is restarting and onReady sets the status.
-  if (runner.ready) {
-    setRunnerStatus("ready", "Ready.");
-  }
+  setRunnerStatus("internal-error", "Python could not be loaded, so the tests cannot run. Press Retry to try again.");
 }
 
 function startRunner() {
   runner = new self.RunnerClient(config, {
-    onProgress: (stage) => setRunnerStatus("loading", STAGE_TEXT[stage] || "Loading…"),
+    onProgress: (stage, detail) => showProgress(stage, detail),
     onReady: (versions) => {
       runButton.disabled = running;
+      progress.dataset.stage = "ready";
+      progress.hidden = true;
       setRunnerStatus("ready", `Ready: ${versions}.`);
     },
     onRestart: () => {
       runButton.disabled = true;
-      setRunnerStatus("loading", "Restarting Python…");
+      progress.hidden = true;
+      setRunnerStatus("loading", "Restarting Python for a clean run…");
     },
     onInternalError: (error) => {
-      runButton.disabled = !runner.ready;
-      showInternalError(error);
+      if (!runner.ready) {
+        showLoadFailure(error);
+        return;
+      }
+      runButton.disabled = running;
+      setRunnerStatus("internal-error", "Internal error of the test runner (not a problem in your code).");
+      results.showInternalError(error);
     },
   });
   runner.start();
 }
 
-function restoreCode() {
-  try {
-    const saved = localStorage.getItem(storageKey);
-    if (saved !== null) {
-      editor.value = saved;
-    }
-  } catch {
-    // Storage can be disabled (private mode, blocked cookies); the editor then keeps the starter code.
+function retryLoad() {
+  if (runner && runner.worker) {
+    runner.worker.terminate();
+  }
+  showProgress("load-runtime", null);
+  startRunner();
+}
+
+// ---- Running ----
+
+async function runTests() {
+  if (!runner || !runner.ready || running) {
+    return;
+  }
+  running = true;
+  runButton.disabled = true;
+  stopButton.disabled = false;
+  setRunnerStatus("running", "Running the hidden tests… Stop (Ctrl+.) ends the run.");
+  results.showRunning();
+
+  const outcome = await runner.run(editor.getCode());
+  running = false;
+  stopButton.disabled = true;
+  runButton.disabled = !runner.ready;
+  if (outcome.kind === "internal-error") {
+    setRunnerStatus("internal-error", "Internal error of the test runner (not a problem in your code).");
+    results.showInternalError(outcome.error);
+    return;
+  }
+  if (outcome.kind === "report") {
+    results.showReport(outcome.report);
+    const summary = outcome.report.summary;
+    solution.recordRun(!outcome.report.code_error && summary.passed === summary.total);
+  } else {
+    results.showStopped(outcome);
+  }
+  // Without ready, a fresh worker is booting and onReady sets the status.
+  if (runner.ready) {
+    setRunnerStatus("ready", "Ready.");
   }
 }
 
-function saveCode() {
-  try {
-    localStorage.setItem(storageKey, editor.value);
-  } catch {
-    // Same as above: without storage the code lives only in the page.
-  }
-}
+// ---- Start ----
 
-restoreCode();
-editor.addEventListener("input", saveCode);
-editor.addEventListener("keydown", (event) => {
-  if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-    event.preventDefault();
-    runTests();
-  }
+const initial = store.load();
+const editor = createEditor(document.getElementById("editor"), initial.code);
+window.lrEditor = { getCode: () => editor.getCode(), setCode: (text) => editor.setCode(text) };
+if (initial.notice) {
+  showNotice("starter-changed",
+    `The starter code changed since you last worked on this exercise (your code was written for version ${initial.notice.fromVersion}). ` +
+    "Your code is kept. Reset to starter code shows the new starter code, and you can undo that.",
+    [{ label: "Dismiss", id: "dismiss-notice", action: hideNotice }]);
+}
+store.watchOtherTabs(showConflict);
+setUpReset();
+// The skip link targets #editor, a container; the text inside it is what takes focus.
+document.querySelector(".skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  editor.focus();
 });
+retryButton.addEventListener("click", retryLoad);
 runButton.addEventListener("click", runTests);
 stopButton.addEventListener("click", () => runner.stop("stopped"));
+self.LrPlot.renderStatementFigures(document.getElementById("statement"));
+showProgress("load-runtime", null);
 startRunner();

@@ -16,7 +16,8 @@
                            // secret is random per run and never passed to Python.
 
     // Worker -> page.
-    PROGRESS: "progress",  // {type, id, stage}: a boot stage started.
+    PROGRESS: "progress",  // {type, id, stage, detail}: a boot stage started, or, with detail
+                           // {loadedBytes}, the bytes downloaded so far while booting.
     READY: "ready",        // {type, id, versions, isolated}: boot finished; runs are accepted.
     RESULT: "result",      // {type, id, secret, report}: the harness report of one run. report.outcome is
                            // "tests-ran", "code-error", "interrupted" or "runtime-crash"; a non-empty

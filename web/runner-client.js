@@ -21,7 +21,7 @@
   }
 
   class RunnerClient {
-    // callbacks: onProgress(stage), onReady(versions), onInternalError(error), onRestart(reason).
+    // callbacks: onProgress(stage, detail), onReady(versions), onInternalError(error), onRestart(reason).
     constructor(config, callbacks) {
       this.config = config;
       this.callbacks = callbacks;
@@ -124,7 +124,7 @@
 
     handleMessage(data) {
       if (P.isMessage(data, P.PROGRESS)) {
-        this.callbacks.onProgress(data.stage);
+        this.callbacks.onProgress(data.stage, data.detail);
       } else if (P.isMessage(data, P.READY)) {
         this.ready = true;
         this.callbacks.onReady(data.versions);

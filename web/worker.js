@@ -23,10 +23,14 @@
   // because WebAssembly memory never shrinks.
   const MAX_RETAINED_MEMORY = 1024 * 1024 * 1024;
 
+  // Bytes between two download progress messages; smaller steps only add messages.
+  const PROGRESS_STEP_BYTES = 256 * 1024;
+
   let pyodide = null;
   let runReport = null; // Python callable: learner source -> JSON text of the harness report.
   let bootConfig = null;
   let booted = false;
+  const verifiedURLs = new Map(); // URL -> Subresource Integrity value, for the fetches of the boot.
 
   function describeError(error) {
     return { message: String(error && error.message ? error.message : error), stack: error && error.stack ? String(error.stack) : "" };
@@ -40,8 +44,9 @@
   // its SHA-256 equals `integrity`, so a changed file never runs.
   async function fetchVerified(url, integrity) {
     let response;
+    verifiedURLs.set(url, integrity);
     try {
-      response = await originalFetch(url, { integrity });
+      response = await self.fetch(url);
     } catch (error) {
       throw new Error(`Could not load ${url}, or its SHA-256 is not ${integrity}: ${describeError(error).message}. ` +
         "Rebuild the site (python build.py); with --pyodide-base-url, check that the URL serves Pyodide " +
@@ -64,28 +69,57 @@
     }
   }
 
+  // The fetch() of the boot: it attaches the integrity of the Pyodide core files, whose
+  // hashes the build recorded, and counts the bytes of every response body for PROGRESS.
+  // Returns a function that restores fetch and, when passed true, posts the final count.
+  function installBootFetch(request, currentStage) {
+    let loadedBytes = 0;
+    let postedBytes = 0;
+    const report = () => {
+      postedBytes = loadedBytes;
+      postToPage({ type: P.PROGRESS, id: request.id, stage: currentStage(), detail: { loadedBytes } });
+    };
+    self.fetch = async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input), self.location.href).href;
+      const integrity = verifiedURLs.get(url);
+      const response = await (integrity ? originalFetch(url, { ...init, integrity }) : originalFetch(input, init));
+      if (!response.body || response.type === "opaque" || response.status < 200 || response.status > 299) {
+        return response;
+      }
+      const counter = new TransformStream({
+        transform(chunk, controller) {
+          loadedBytes += chunk.byteLength;
+          if (loadedBytes - postedBytes >= PROGRESS_STEP_BYTES) {
+            report();
+          }
+          controller.enqueue(chunk);
+        },
+      });
+      return new Response(response.body.pipeThrough(counter), {
+        status: response.status, statusText: response.statusText, headers: response.headers,
+      });
+    };
+    return (postFinalCount) => {
+      self.fetch = originalFetch;
+      if (postFinalCount) {
+        report();
+      }
+    };
+  }
+
   // Stage 1: the runtime. pyodide.js and pyodide.asm.js are run from verified blobs, and
-  // while loadPyodide runs, fetches of the WebAssembly binary, the standard library and the
-  // lock file get their integrity attached. Pyodide 0.27.7 skips loading pyodide.asm.js
+  // fetches of the WebAssembly binary, the standard library and the lock file get their
+  // integrity attached by the boot's fetch. Pyodide 0.27.7 skips loading pyodide.asm.js
   // itself when _createPyodideModule is already defined.
   async function loadRuntime(config) {
     const indexURL = new URL(config.pyodide.indexURL, self.location.href).href;
     const integrity = config.pyodide.integrity;
+    for (const name of ["pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]) {
+      verifiedURLs.set(indexURL + name, integrity[name]);
+    }
     await importVerified(indexURL + "pyodide.js", integrity["pyodide.js"]);
     await importVerified(indexURL + "pyodide.asm.js", integrity["pyodide.asm.js"]);
-
-    const verifiedURLs = new Map(
-      ["pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"].map((name) => [indexURL + name, integrity[name]]));
-    self.fetch = (input, init) => {
-      const url = new URL(input instanceof Request ? input.url : String(input), self.location.href).href;
-      const expected = verifiedURLs.get(url);
-      return expected ? originalFetch(url, { ...init, integrity: expected }) : originalFetch(input, init);
-    };
-    try {
-      return await self.loadPyodide({ indexURL, fullStdLib: false });
-    } finally {
-      self.fetch = originalFetch;
-    }
+    return await self.loadPyodide({ indexURL, fullStdLib: false });
   }
 
   async function sha256Hex(buffer) {
@@ -104,7 +138,7 @@
     await pyodide.loadPackage(["numpy"], { checkIntegrity: true });
     const wheel = config.pyodide.runnerWheel;
     const wheelURL = new URL(wheel.url, self.location.href).href;
-    const response = await originalFetch(wheelURL);
+    const response = await self.fetch(wheelURL);
     if (!response.ok) {
       throw new Error(`Could not download the test runner from ${wheelURL}: HTTP ${response.status}.`);
     }
@@ -141,20 +175,25 @@ make()
   }
 
   async function boot(request) {
+    let currentStage = "load-runtime";
+    const stopCounting = installBootFetch(request, () => currentStage);
     const stages = [
       ["load-runtime", async () => { pyodide = await loadRuntime(request.config); }],
       ["load-packages", () => loadPackages(request.config)],
       ["import-tests", () => importTests(request.interruptBuffer || null)],
     ];
     for (const [stage, action] of stages) {
+      currentStage = stage;
       postToPage({ type: P.PROGRESS, id: request.id, stage });
       try {
         await action();
       } catch (error) {
+        stopCounting(false); // The INTERNAL_ERROR message stays the last word about this boot.
         postToPage({ type: P.INTERNAL_ERROR, id: request.id, stage, ...describeError(error), details: bugDetails(request.config) });
         return;
       }
     }
+    stopCounting(true);
     const versions = pyodide.runPython("import sys, numpy; f'Python {sys.version.split()[0]}, numpy {numpy.__version__}'");
     booted = true;
     postToPage({ type: P.READY, id: request.id, versions: `Pyodide ${pyodide.version}, ${versions}`, isolated: Boolean(request.interruptBuffer) });

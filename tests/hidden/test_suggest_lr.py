@@ -15,6 +15,11 @@ import numpy as np
 # Maximum length of the repr of a returned value in a failure message.
 MAX_REPR_CHARS = 200
 
+# One entry per check_suggestion call: {"lrs", "losses", "expected", "returned"},
+# where "returned" is missing when suggest_lr raised. The harness empties it
+# before each test and reports the entries, so the page can plot each case.
+CASE_LOG = []
+
 
 def titled(title):
     """Attach the title that the page and the reports show for a test."""
@@ -56,7 +61,10 @@ def fresh_copy(values):
 def check_suggestion(suggest_lr, lrs, losses, expected, hint):
     """Call `suggest_lr` and assert that it returned exactly `expected`, as a float."""
     call = f"suggest_lr({format_sequence(lrs)}, {format_sequence(losses)})"
+    case = {"lrs": fresh_copy(lrs), "losses": fresh_copy(losses), "expected": expected}
+    CASE_LOG.append(case)
     result = suggest_lr(fresh_copy(lrs), fresh_copy(losses))
+    case["returned"] = result
 
     report = f"\nCalled:   {call}\nReturned: {describe(result)}\nExpected: {describe(expected)}"
 

@@ -1,10 +1,12 @@
-"""Run the hidden tests under pytest against every implementation in the library, once per session."""
+"""Shared fixtures: pytest verdicts for every implementation, the built site, its loopback server and Chromium."""
 
 import concurrent.futures
 import os
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +57,90 @@ def hidden_test_verdicts(tmp_path_factory):
             for label, path in ALL.items()
         }
         return {label: future.result() for label, future in futures.items()}
+
+
+# --- The built site, a loopback server for it, and headless Chromium. ---
+
+# Seconds one run of build.py may take. A build with a warm asset cache takes about
+# one second. The first build on a machine also downloads about 17 MB of Pyodide assets.
+BUILD_TIMEOUT_S = 900
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+# Chromium reaches no host but the loopback server: the resolver rule makes every
+# other name fail to resolve, and the other flags turn off Chromium's own traffic.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
+
+def run_build_script(root, *arguments, env=None):
+    """Run `root/build.py` with `arguments` in a subprocess and return the CompletedProcess."""
+    return subprocess.run(
+        [sys.executable, str(root / "build.py"), *map(str, arguments)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+    )
+
+
+@pytest.fixture(scope="session")
+def run_build():
+    """Return run_build_script, for tests that build a project tree of their own."""
+    return run_build_script
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """Build the project's site once per session into a temporary folder and return that folder."""
+    out = tmp_path_factory.mktemp("site") / "dist"
+    completed = run_build_script(PROJECT_ROOT, "--out", out)
+    if completed.returncode != 0:
+        pytest.fail(f"build.py --out {out} exited with status {completed.returncode}:\n{completed.stderr}", pytrace=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site):
+    """Serve the built site on 127.0.0.1 at a free port for the session and return its URL."""
+    from sitebuild import server
+
+    httpd = server.make_server(built_site, 0, verbose=False)
+    thread = threading.Thread(target=httpd.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    yield server.site_url(httpd)
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+def browser_unavailable(reason):
+    """Skip the browser tests on a developer machine, but fail them in CI, which must run them."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"The browser tests cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Launch the system Chromium headless through Playwright, once per session."""
+    if not CHROMIUM.is_file():
+        browser_unavailable(f"{CHROMIUM} was not found. Install it with: apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_unavailable("Playwright for Python is not installed. Run: ./run setup")
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -40,6 +40,9 @@ FUNCTION_NAME = "suggest_lr"
 # Maximum characters of printed output kept per run, over the module level and all tests.
 MAX_OUTPUT_CHARS = 10_000
 
+# Maximum characters of the repr of a returned value in a report.
+MAX_RETURNED_REPR_CHARS = 200
+
 # Said when an import fails, because learners cannot see what the browser offers.
 AVAILABLE_MODULES = "Available here: the Python standard library (as in Pyodide 0.27.7) and numpy."
 
@@ -302,9 +305,54 @@ class RunOutput:
         return text
 
 
+def json_number(value):
+    """Return `value` as a float, or None when it is not a finite real number (JSON has no NaN)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def describe_returned(value):
+    """Describe a value the learner's function returned: its repr and, for a float, its number.
+
+    `value` is what the guarded function handed back (a plain value or an inert
+    stand-in), so its repr runs no learner code.
+    """
+    try:
+        text = repr(value)
+    except Exception as error:
+        text = f"<repr failed with {type(error).__name__}>"
+    if len(text) > MAX_RETURNED_REPR_CHARS:
+        text = text[:MAX_RETURNED_REPR_CHARS] + "..."
+    number = json_number(value) if isinstance(value, float) else None
+    return {"repr": text, "type": type(value).__name__, "number": number}
+
+
+def describe_case(entry):
+    """Convert one entry of the tests' CASE_LOG into plain JSON-safe data."""
+    case = {
+        "lrs": [json_number(value) for value in entry["lrs"]],
+        "losses": [json_number(value) for value in entry["losses"]],
+        "expected": json_number(entry["expected"]),
+    }
+    returned = describe_returned(entry["returned"]) if "returned" in entry else None
+    return case, returned
+
+
 def run_test(test, guarded, tests_module, output):
-    """Run one hidden test against the guarded learner function and return its result as a dict."""
-    result = {"name": test.__name__, "title": test.title, "status": "passed", "message": "", "traceback": ""}
+    """Run one hidden test against the guarded learner function and return its result as a dict.
+
+    When the tests module has a CASE_LOG list, the first case the test checked
+    is reported as "case" (lrs, losses, expected) and "returned" (what the
+    learner's function returned, None when it raised or was not called).
+    """
+    result = {"name": test.__name__, "title": test.title, "status": "passed", "message": "", "traceback": "",
+              "case": None, "returned": None}
+    case_log = getattr(tests_module, "CASE_LOG", None)
+    if isinstance(case_log, list):
+        case_log.clear()
     started = time.perf_counter()
 
     try:
@@ -325,6 +373,8 @@ def run_test(test, guarded, tests_module, output):
 
     result["duration_ms"] = (time.perf_counter() - started) * 1000
     result["output"] = output.take()
+    if isinstance(case_log, list) and case_log:
+        result["case"], result["returned"] = describe_case(case_log[0])
     return result
 
 
@@ -339,7 +389,8 @@ def summarize(tests):
 
 def not_run(tests):
     return [
-        {"name": test.__name__, "title": test.title, "status": "not-run", "message": "", "traceback": "", "output": "", "duration_ms": 0}
+        {"name": test.__name__, "title": test.title, "status": "not-run", "message": "", "traceback": "", "output": "",
+         "duration_ms": 0, "case": None, "returned": None}
         for test in tests
     ]
 

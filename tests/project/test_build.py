@@ -1,0 +1,295 @@
+"""Tests of `build.py`: the site it writes, the checks that stop it, and the asset cache.
+
+Each build runs in a subprocess with `--out` pointing into a temporary folder.
+Tests that need a broken exercise break a copy of the project tree, never the
+real files.
+"""
+
+import hashlib
+import html
+import json
+import os
+import re
+import shutil
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from lr_range_runner import harness
+from sitebuild import assets, site
+from tests.project.implementations import HIDDEN_TESTS, PROJECT_ROOT, STARTER
+
+EXERCISE = tomllib.loads((PROJECT_ROOT / "problem" / "exercise.toml").read_text(encoding="utf-8"))
+RUNNER_WHEEL = f"lr_range_runner-{EXERCISE['version']}-py3-none-any.whl"
+
+TITLES = {test["name"]: test["title"] for test in harness.describe_tests(site.load_hidden_tests())}
+
+# Files and folders of the work tree that the build neither reads nor needs in a copy.
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "dist", ".dist.*", "__pycache__", ".pytest_cache", "test-results", "node_modules"
+)
+
+# A reference whose edge slopes use second-order differences. It fails only
+# "Returned LR is one of the inputs", where the first slope becomes the steepest.
+SECOND_ORDER_EDGES_SOURCE = """\
+import numpy as np
+
+
+def suggest_lr(lrs, losses):
+    slopes = np.gradient(np.asarray(losses, dtype=float), np.log10(lrs), edge_order=2)
+    return float(lrs[int(np.argmin(slopes))])
+"""
+
+# A starter that passes only "Reference example", which expects 0.01.
+CONSTANT_STARTER_SOURCE = """\
+def suggest_lr(lrs, losses):
+    return 0.01
+"""
+
+# Any URL ending in "/" is accepted. The build only writes it into the page's
+# config and never requests it, and this test never loads the page.
+PYODIDE_BASE_URL = "http://127.0.0.1:9/pyodide/v0.27.7/full/"
+
+
+def read_config(out):
+    """Return the exercise config that the build embedded in out/index.html."""
+    page = (out / "index.html").read_text(encoding="utf-8")
+    match = re.search(r'<script type="application/json" id="exercise-config">(.*?)</script>', page, re.DOTALL)
+    assert match, "index.html has no exercise-config script element"
+    return json.loads(match.group(1))
+
+
+def read_lock(out):
+    return json.loads((out / "pyodide" / "pyodide-lock.json").read_text(encoding="utf-8"))
+
+
+def sha256_of(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def snapshot(out):
+    """Map each file under `out` to its size and modification time in nanoseconds."""
+    return {
+        str(path.relative_to(out)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in sorted(out.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture()
+def project_copy(tmp_path):
+    """Copy the project tree, without build output or caches, into a temporary folder."""
+    copy = tmp_path / "project"
+    shutil.copytree(PROJECT_ROOT, copy, ignore=COPY_IGNORE)
+    return copy
+
+
+@pytest.fixture()
+def previous_site(run_build, project_copy):
+    """Build the copy into project/out and return that folder, the old site of a failing rebuild."""
+    out = project_copy / "out"
+    completed = run_build(project_copy, "--out", out)
+    assert completed.returncode == 0, completed.stderr
+    return out
+
+
+def assert_build_failed(completed, out, before, page_before):
+    """Check that a build failed and left the site in `out` as it was."""
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert completed.stderr.startswith("Build failed: ")
+    assert f"The previous site in {out} was left in place." in completed.stderr
+    assert snapshot(out) == before
+    assert (out / "index.html").read_bytes() == page_before
+    assert not out.with_name(f".{out.name}.staging").exists()
+
+
+def test_page_renders_statement(built_site):
+    page = (built_site / "index.html").read_text(encoding="utf-8")
+
+    assert "<h2>Task</h2>" in page
+    assert "<table>" in page
+    assert "<code>suggest_lr(lrs, losses)</code>" in page
+    assert "**Difficulty:**" not in page
+
+
+def test_page_has_starter_code(built_site):
+    page = (built_site / "index.html").read_text(encoding="utf-8")
+    # The text area inside #editor is the editor until the CodeMirror bundle replaces it.
+    match = re.search(r'<div id="editor"[^>]*>\s*<textarea class="editor-fallback"[^>]*>(.*?)</textarea>', page, re.DOTALL)
+
+    assert match, "index.html has no text area inside #editor"
+    assert html.unescape(match.group(1)) == STARTER.read_text(encoding="utf-8")
+    assert read_config(built_site)["exercise"]["starterCode"] == STARTER.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", list(TITLES))
+def test_page_lists_test(built_site, name):
+    page = (built_site / "index.html").read_text(encoding="utf-8")
+    item = re.search(rf'<li class="test" data-test-name="{name}" data-status="pending">(.*?)</li>', page, re.DOTALL)
+
+    assert item, f"index.html has no pending test item for {name}"
+    assert f'<span class="test-title">{html.escape(TITLES[name])}</span>' in item.group(1)
+
+
+def test_page_config(built_site):
+    config = read_config(built_site)
+
+    starter = STARTER.read_text(encoding="utf-8")
+    assert config["exercise"] == {
+        "slug": "lr-range-test",
+        "version": EXERCISE["version"],
+        "function": "suggest_lr",
+        "starterSha256": hashlib.sha256(starter.encode("utf-8")).hexdigest(),
+        "starterCode": starter,
+    }
+    assert config["solution"] == {"afterFailedRuns": EXERCISE["solution_after_failed_runs"]}
+    assert config["pyodide"]["version"] == "0.27.7"
+    assert config["pyodide"]["selfHosted"] is True
+    assert config["pyodide"]["indexURL"] == "pyodide/"
+    assert config["pyodide"]["runnerPackage"] == "lr-range-runner"
+    assert config["tests"] == [{"name": name, "title": title} for name, title in TITLES.items()]
+
+
+def test_served_files_match_hashes(built_site):
+    pyodide_dir = built_site / "pyodide"
+    lock_hashes = {entry["file_name"]: entry["sha256"] for entry in read_lock(built_site)["packages"].values()}
+    # The served lock is written by the build, so no pinned hash covers it.
+    served = sorted(path.name for path in pyodide_dir.iterdir() if path.name != "pyodide-lock.json")
+
+    assert served, f"{pyodide_dir} is empty"
+    for name in served:
+        expected = assets.PYODIDE_CORE_SHA256.get(name) or lock_hashes.get(name)
+        assert expected, f"{name} is served but has neither a pinned hash nor a lock entry"
+        assert sha256_of(pyodide_dir / name) == expected, f"{name} does not match its hash"
+
+
+def test_lock_files_served(built_site):
+    for entry in read_lock(built_site)["packages"].values():
+        assert (built_site / "pyodide" / entry["file_name"]).is_file(), f"{entry['file_name']} is in the lock but not served"
+
+
+def test_lock_entries(built_site):
+    lock = read_lock(built_site)
+
+    assert set(lock["packages"]) == {"numpy", "lr-range-runner"}
+    assert lock["info"]["version"] == "0.27.7"
+    assert lock["packages"]["lr-range-runner"]["depends"] == ["numpy"]
+    assert lock["packages"]["numpy"]["version"] == "2.0.2"
+
+
+def test_runner_wheel_contents(built_site):
+    wheel = built_site / "pyodide" / read_lock(built_site)["packages"]["lr-range-runner"]["file_name"]
+
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        hidden_tests = archive.read("lr_range_runner/hidden_tests.py")
+
+    assert "lr_range_runner/harness.py" in names
+    assert "lr_range_runner/hidden_tests.py" in names
+    assert hidden_tests == HIDDEN_TESTS.read_bytes()
+
+
+def test_failing_reference_rejected(run_build, previous_site, project_copy):
+    before = snapshot(previous_site)
+    page_before = (previous_site / "index.html").read_bytes()
+    (project_copy / "solution" / "suggest_lr.py").write_text(SECOND_ORDER_EDGES_SOURCE, encoding="utf-8")
+
+    completed = run_build(project_copy, "--out", previous_site)
+
+    assert_build_failed(completed, previous_site, before, page_before)
+    assert "does not pass every hidden test" in completed.stderr
+    assert "- Returned LR is one of the inputs: failed" in completed.stderr
+    assert "- Reference example" not in completed.stderr
+
+
+def test_passing_starter_rejected(run_build, previous_site, project_copy):
+    before = snapshot(previous_site)
+    page_before = (previous_site / "index.html").read_bytes()
+    (project_copy / "problem" / "starter.py").write_text(CONSTANT_STARTER_SOURCE, encoding="utf-8")
+
+    completed = run_build(project_copy, "--out", previous_site)
+
+    assert_build_failed(completed, previous_site, before, page_before)
+    assert "passes hidden tests it must fail: 'Reference example'." in completed.stderr
+
+
+def test_missing_statement_rejected(run_build, previous_site, project_copy):
+    before = snapshot(previous_site)
+    page_before = (previous_site / "index.html").read_bytes()
+    (project_copy / "problem" / "statement.md").unlink()
+
+    completed = run_build(project_copy, "--out", previous_site)
+
+    assert_build_failed(completed, previous_site, before, page_before)
+    assert "Missing input file problem/statement.md" in completed.stderr
+
+
+def test_reference_syntax_error_rejected(run_build, previous_site, project_copy):
+    before = snapshot(previous_site)
+    page_before = (previous_site / "index.html").read_bytes()
+    reference = project_copy / "solution" / "suggest_lr.py"
+    reference.write_text("def suggest_lr(lrs, losses)\n    return 0.01\n", encoding="utf-8")
+
+    completed = run_build(project_copy, "--out", previous_site)
+
+    assert_build_failed(completed, previous_site, before, page_before)
+    assert "solution/suggest_lr.py, line 1: SyntaxError" in completed.stderr
+
+
+def test_corrupt_asset_rejected(run_build, built_site, tmp_path):
+    out = tmp_path / "out"
+    assert run_build(PROJECT_ROOT, "--out", out).returncode == 0
+    before = snapshot(out)
+    page_before = (out / "index.html").read_bytes()
+
+    # The session's first build filled the cache, so the copy is complete and nothing is downloaded.
+    cache = tmp_path / "cache"
+    shutil.copytree(assets.cache_dir(), cache)
+    corrupted = cache / f"pyodide-{assets.PYODIDE_VERSION}" / "pyodide.js"
+    data = bytearray(corrupted.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    corrupted.write_bytes(bytes(data))
+
+    completed = run_build(PROJECT_ROOT, "--out", out, env={**os.environ, "LR_EXERCISE_CACHE": str(cache)})
+
+    assert_build_failed(completed, out, before, page_before)
+    assert f"Pyodide core file pyodide.js at {corrupted} has sha256" in completed.stderr
+    assert f"expected {assets.PYODIDE_CORE_SHA256['pyodide.js']}" in completed.stderr
+
+
+def test_rebuild_downloads_nothing(run_build, built_site, tmp_path):
+    # Only the interpreter's folder stays on PATH, so npm, which fetches the Pyodide core, is not found.
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent)}
+    assert shutil.which("npm", path=env["PATH"]) is None
+
+    completed = run_build(PROJECT_ROOT, "--out", tmp_path / "out", env=env)
+
+    assert completed.returncode == 0, completed.stderr
+    assert "Downloading" not in completed.stdout
+
+
+def test_base_url_config(run_build, tmp_path):
+    out = tmp_path / "out"
+    completed = run_build(PROJECT_ROOT, "--out", out, "--pyodide-base-url", PYODIDE_BASE_URL)
+    assert completed.returncode == 0, completed.stderr
+    pyodide = read_config(out)["pyodide"]
+    wheel = out / pyodide["runnerWheel"]["url"]
+
+    assert pyodide["selfHosted"] is False
+    assert pyodide["indexURL"] == PYODIDE_BASE_URL
+    assert pyodide["runnerWheel"]["url"] == f"runner/{RUNNER_WHEEL}"
+    assert wheel.is_file()
+    assert pyodide["runnerWheel"]["sha256"] == sha256_of(wheel)
+    assert not (out / "pyodide").exists()
+
+
+def test_base_url_needs_slash(run_build, tmp_path):
+    out = tmp_path / "out"
+    completed = run_build(PROJECT_ROOT, "--out", out, "--pyodide-base-url", PYODIDE_BASE_URL.rstrip("/"))
+
+    assert completed.returncode == 2
+    assert "must be an http(s) URL ending in /" in completed.stderr
+    assert not out.exists()
