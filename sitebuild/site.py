@@ -62,10 +62,10 @@ DEFAULT_TIME_LIMIT_S = 10
 #   Pyodide compile WebAssembly; Pyodide 0.27.7 boots, loads numpy and runs the tests
 #   without 'unsafe-eval' (tests/project/test_runner_browser.py runs under this policy).
 # - connect-src: the fetches of Pyodide's files and wheels, from this origin or the CDN.
-# - style-src-attr: the editor (CodeMirror) sets style attributes; <style> elements stay blocked.
+# - style-src 'unsafe-inline': the editor (CodeMirror) adds <style> elements and style attributes.
 CSP_TEMPLATE = (
     "default-src 'none'; script-src 'self' blob: 'wasm-unsafe-eval'; worker-src 'self'; "
-    "connect-src 'self'{extra_connect}; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'{extra_connect}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "base-uri 'none'; form-action 'none'; object-src 'none'"
 )
 

@@ -54,6 +54,10 @@
     // Replace the worker with a fresh one; messages of the old one are ignored from now on.
     restart(reason) {
       this.worker.terminate();
+      if (this.interruptBuffer) {
+        // A stop request left in the buffer would interrupt the new worker's boot.
+        Atomics.store(this.interruptBuffer, 0, 0);
+      }
       this.callbacks.onRestart(reason);
       this.start();
     }

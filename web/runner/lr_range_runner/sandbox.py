@@ -209,9 +209,15 @@ def take_snapshot():
     numpy = sys.modules.get("numpy")
     numpy_errors = numpy.geterr() if numpy else None
 
-    # C functions bound now: the first steps run before builtins are restored.
+    # sys is restored item by item, because its dict cannot be cleared safely.
+    sys_dict = sys.__dict__
+    saved_sys = dict(sys_dict)
+
+    # Bound now: the first steps run before builtins and sys are restored, so they
+    # must not look up a name that learner code may have replaced.
     builtins_dict = builtins.__dict__
-    clear, update = dict.clear, dict.update
+    modules = sys.modules
+    clear, update, copy_dict = dict.clear, dict.update, dict.copy
     settrace, setprofile = sys.settrace, sys.setprofile
     differs, same_class = dict_differs, restore_class
 
@@ -224,19 +230,27 @@ def take_snapshot():
         """
         settrace(None)
         setprofile(None)
-        learner_builtins = dict(builtins_dict) if differs(builtins_dict, saved_builtins) else None
+        learner_builtins = copy_dict(builtins_dict)
         clear(builtins_dict)
         update(builtins_dict, saved_builtins)
+        if not differs(learner_builtins, saved_builtins):
+            learner_builtins = None
+        learner_sys = dict(sys_dict)
+        for key in [key for key in sys_dict if key not in saved_sys]:
+            del sys_dict[key]
+        for key, value in saved_sys.items():
+            if sys_dict.get(key, _MISSING) is not value:
+                sys_dict[key] = value
 
         # An extension module cannot be unloaded, and numpy's refuse a second import, so
         # they stay; the caller then replaces the interpreter after the run.
         new_extensions = [
-            name for name, module in sys.modules.items()
+            name for name, module in modules.items()
             if name not in saved_modules and str(getattr(module, "__file__", "")).endswith(".so")
         ]
-        learner_modules = dict(sys.modules)
-        clear(sys.modules)
-        update(sys.modules, saved_modules)
+        learner_modules = dict(modules)
+        clear(modules)
+        update(modules, saved_modules)
         learner_dicts = []
         for namespace, saved in module_dicts:
             if differs(namespace, saved):
@@ -274,19 +288,19 @@ def take_snapshot():
             learner_numpy_errors = numpy.geterr()
             numpy.seterr(**numpy_errors)
 
-        learner_state = (learner_builtins, learner_modules, learner_dicts, learner_classes, learner_lists,
+        learner_state = (learner_builtins, learner_sys, learner_modules, learner_dicts, learner_classes, learner_lists,
                          learner_limits, learner_environ, learner_numpy_errors)
         return learner_state, new_extensions
 
     def reapply(learner_state):
         """Put back what learner code had changed when its last call returned."""
-        learner_builtins, learner_modules, learner_dicts, learner_classes, learner_lists, limits, \
+        learner_builtins, learner_sys, learner_modules, learner_dicts, learner_classes, learner_lists, limits, \
             learner_environ, learner_numpy_errors = learner_state
-        if learner_builtins is not None:
-            clear(builtins_dict)
-            update(builtins_dict, learner_builtins)
-        clear(sys.modules)
-        update(sys.modules, learner_modules)
+        for key, value in learner_sys.items():
+            if key not in ("stdin", "stdout", "stderr") and sys_dict.get(key, _MISSING) is not value:
+                sys_dict[key] = value
+        clear(modules)
+        update(modules, learner_modules)
         for namespace, changed in learner_dicts:
             clear(namespace)
             update(namespace, changed)
@@ -296,6 +310,9 @@ def take_snapshot():
             current[:] = changed
         sys.setrecursionlimit(limits[0])
         sys.set_int_max_str_digits(limits[1])
+        if learner_builtins is not None:
+            clear(builtins_dict)
+            update(builtins_dict, learner_builtins)
         if learner_environ != environ:
             os.environ.clear()
             os.environ.update(learner_environ)
