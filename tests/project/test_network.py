@@ -38,26 +38,23 @@ def read_net_log(path):
 
 
 @pytest.fixture(scope="module")
-def net_log_events(built_site, tmp_path_factory):
-    """Boot the page in a Chromium that logs its network events, run the tests, and return the events and the server port."""
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} was not found. Install it with: apt-get install chromium", pytrace=False)
+def net_log_events(built_site, chromium, tmp_path_factory):
+    """Boot the page in a second Chromium that logs its network events, run the tests, and return the events."""
     log_path = tmp_path_factory.mktemp("netlog") / "net-log.json"
 
-    with browser.serving(built_site) as url, sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
+    # The session's Playwright starts it, because only one sync Playwright may run at a time.
+    with browser.serving(built_site) as url:
+        logging_chromium = chromium.browser_type.launch(
             executable_path=str(CHROMIUM), headless=True, args=[*CHROMIUM_ARGS, f"--log-net-log={log_path}"]
         )
-        page = chromium.new_page()
+        page = logging_chromium.new_page()
         page.goto(url)
         browser.wait_until_ready(page)
         page.evaluate("code => window.lrEditor.setCode(code)", REFERENCE.read_text(encoding="utf-8"))
         page.click("#run-tests")
         browser.wait_for_run(page)
         summary = page.text_content("#summary")
-        chromium.close()
+        logging_chromium.close()
 
     port = url.rsplit(":", 1)[1].strip("/")
     return {"events": read_net_log(log_path), "server": f"127.0.0.1:{port}", "summary": summary}

@@ -188,14 +188,19 @@ def failed_in_tests(error, tests_module):
 
 
 def describe_exception(error):
-    """Return (type name, message) of a learner's exception. Run it through the learner call: str() may be learner code."""
+    """Return (type name, qualified type name, message) of a learner's exception.
+
+    Run it through the learner call: str() and a metaclass may be learner code.
+    The qualified name is the one Python's own tracebacks print.
+    """
     kind = type(error)
-    name = kind.__qualname__ if kind.__module__ in ("builtins", "__main__", "your_code") else f"{kind.__module__}.{kind.__qualname__}"
+    name = kind.__qualname__
+    qualified = name if kind.__module__ in ("builtins", "__main__") else f"{kind.__module__}.{name}"
     try:
         message = str(error)
     except Exception as failure:
         message = f"<str() of the exception failed with {type(failure).__name__}>"
-    return name, message
+    return name, qualified, message
 
 
 def plain_text(value, fallback):
@@ -218,14 +223,15 @@ class LearnerError:
         except sandbox.RunInterrupted:
             raise
         except BaseException:
-            described = ("", "")
+            described = ("", "", "")
         self.name = plain_text(described[0], "Exception") or "Exception"
-        self.message = plain_text(described[1], "")
+        qualified = plain_text(described[1], self.name) or self.name
+        self.message = plain_text(described[2], "")
         self.line = last_learner_line(error)
         frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == LEARNER_FILENAME]
         lines = ["Traceback (most recent call last):\n"] if frames else []
         lines += traceback.format_list(frames)
-        lines.append(f"{self.name}: {self.message}\n" if self.message else f"{self.name}\n")
+        lines.append(f"{qualified}: {self.message}\n" if self.message else f"{qualified}\n")
         self.traceback = "".join(lines)
 
     def where(self):
@@ -341,13 +347,19 @@ def describe_case(entry):
     return case, returned
 
 
-def run_test(test, guarded, tests_module, output):
+def call_directly(function, *arguments):
+    return function(*arguments)
+
+
+def run_test(test, guarded, tests_module, output=None):
     """Run one hidden test against the guarded learner function and return its result as a dict.
 
     When the tests module has a CASE_LOG list, the first case the test checked
     is reported as "case" (lrs, losses, expected) and "returned" (what the
     learner's function returned, None when it raised or was not called).
+    Without `output`, printed output is not captured.
     """
+    output = output or RunOutput()
     result = {"name": test.__name__, "title": test.title, "status": "passed", "message": "", "traceback": "",
               "case": None, "returned": None}
     case_log = getattr(tests_module, "CASE_LOG", None)
@@ -364,7 +376,7 @@ def run_test(test, guarded, tests_module, output):
             result["status"] = "failed"
             result["message"] = plain_text(error.args[0], "").strip() if error.args else ""
         else:
-            described = LearnerError(error, guarded.call)
+            described = LearnerError(error, getattr(guarded, "call", call_directly))
             result["status"] = "error"
             result["message"] = (
                 f"Your function raised {described.name}{described.where()}: {described.message}{module_hint(described.name)}"
@@ -485,8 +497,9 @@ def make_runner(tests_module, baseline=True, interruptible=False):
             report = report_of("code-error", tests, not_run(tests), report["output"], untrusted_error(untrusted))
         report["untrusted"] = untrusted
         report["recycle"] = recycle + untrusted
-        # Between runs only learner callbacks (timers, finalizers) can run Python.
-        set_recording(True)
+        # In the browser, only learner callbacks (timers, finalizers) run Python between
+        # runs. In CPython the host (pytest, build.py) runs its own code, so nothing is recorded.
+        set_recording(baseline)
         return report
 
     return run
