@@ -51,10 +51,12 @@ class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
     def end_headers(self):
         # Revalidate on every load, so a rebuilt site is never mixed with cached files of the old one.
         self.send_header("Cache-Control", "no-cache")
-        if self.server.content_security_policy:
+        # Servers made by make_server set both attributes; another server using this handler gets neither header.
+        policy = getattr(self.server, "content_security_policy", None)
+        if policy:
             # frame-ancestors works only in a header, not in the <meta> tag.
-            self.send_header("Content-Security-Policy", self.server.content_security_policy + "; frame-ancestors 'none'")
-        if self.server.isolated:
+            self.send_header("Content-Security-Policy", policy + "; frame-ancestors 'none'")
+        if getattr(self.server, "isolated", False):
             for name, value in ISOLATION_HEADERS.items():
                 self.send_header(name, value)
         super().end_headers()

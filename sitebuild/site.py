@@ -62,6 +62,8 @@ DEFAULT_TIME_LIMIT_S = 10
 #   Pyodide compile WebAssembly; Pyodide 0.27.7 boots, loads numpy and runs the tests
 #   without 'unsafe-eval' (tests/project/test_runner_browser.py runs under this policy).
 # - connect-src: the fetches of Pyodide's files and wheels, from this origin or the CDN.
+#   NOTE: the built-in server also sends COEP require-corp, so a real CDN must answer these
+#   fetches with CORS headers; only a loopback stand-in that sends them was tested.
 # - style-src 'unsafe-inline': the editor (CodeMirror) adds <style> elements and style attributes.
 CSP_TEMPLATE = (
     "default-src 'none'; script-src 'self' blob: 'wasm-unsafe-eval'; worker-src 'self'; "

@@ -43,7 +43,7 @@ MAX_OUTPUT_CHARS = 10_000
 # Maximum characters of the repr of a returned value in a report.
 MAX_RETURNED_REPR_CHARS = 200
 
-# Said when an import fails, because learners cannot see what the browser offers.
+# Added to the message of a failed import, because learners cannot see what the browser offers.
 AVAILABLE_MODULES = "Available here: the Python standard library (as in Pyodide 0.27.7) and numpy."
 
 # Py_TPFLAGS_HEAPTYPE: set on classes defined in Python, whose methods can run learner code.

@@ -10,10 +10,10 @@ state of the snapshot:
 - `take_snapshot` records builtins, sys.modules, the dict of every loaded
   module and of every mutable class defined in one, sys hooks and limits, the
   working directory, the SIGINT handler and numpy's error settings.
-- `make_learner_call` is the only way learner code runs: it hides the runner's
-  own modules and Pyodide's bridge to JavaScript from sys.modules, sends
-  output to an `OutputBuffer`, gives `input()` an empty stdin and a scratch
-  working directory, and restores the snapshot when it exits.
+- `make_learner_call` is the only way learner code runs. It hides the
+  runner's own modules and Pyodide's bridge to JavaScript from sys.modules,
+  sends output to an `OutputBuffer` and gives `input()` an empty stdin and a
+  scratch working directory. It restores the snapshot when the code returns.
 - An audit hook, installed by each runner, records what cannot be undone by restoring
   (reading stack frames, the garbage collector's object lists, trace hooks,
   replacing a function's code, importing `js`, writing files outside the
@@ -30,6 +30,10 @@ import sys
 import tempfile
 import types
 
+# NOTE: code can still reach module dicts, and Pyodide's functions that hold `js`, through
+# object.__subclasses__() and a function's __globals__, which raise no audit event. A message
+# it posts lacks the run's secret, and restore undoes module-level changes, but a change inside
+# a mutable object (a list in a module, an instance's attributes) is not undone.
 # Modules that learner code must not reach through sys.modules: the runner
 # itself (a fresh import of it gets a separate copy) and Pyodide's bridge to
 # the page, which would let code post messages to the page or run JavaScript.
@@ -224,7 +228,7 @@ def take_snapshot():
     def restore():
         """Restore the snapshot; return (learner_state, new extension module names).
 
-        learner_state holds what learner code changed, for `reapply` before its
+        learner_state contains what learner code changed, for `reapply` before its
         next call, so a module-level patch still applies in the learner's own
         function as it would in plain Python, but never during a check.
         """
@@ -329,7 +333,7 @@ def take_snapshot():
 
 
 def dict_differs(current, saved):
-    """Tell whether `current` holds other keys or other objects than `saved`."""
+    """Tell whether `current` contains other keys or other objects than `saved`."""
     if len(current) != len(saved):
         return True
     get = current.get
@@ -340,7 +344,7 @@ def dict_differs(current, saved):
 
 
 def restore_class(cls, saved):
-    """Set and delete attributes of `cls` until its dict holds the items of `saved`."""
+    """Set and delete attributes of `cls` until its dict contains the items of `saved`."""
     current = cls.__dict__
     for key in [key for key in current if key not in saved]:
         delattr(cls, key)
@@ -400,7 +404,7 @@ class OutputBuffer:
 
 
 class EmptyInput:
-    """sys.stdin during a run: input() raises EOFError with a message that says why."""
+    """sys.stdin during a run: input() raises EOFError with a message that explains why."""
 
     def readline(self, size=-1):
         raise EOFError("input() has nothing to read here: the tests pass the data to suggest_lr as arguments")
@@ -421,8 +425,8 @@ def make_learner_call(restore, reapply, set_recording, note_recycle, output, scr
     input() has nothing to read, the working directory is `scratch_dir` and
     the audit hook records. Afterwards `restore` runs, whatever happened.
     Exceptions, RunInterrupted included, pass through. Everything it uses is
-    bound in this closure, because classes and module globals can be patched
-    by the code it calls; a function's code cannot be replaced unaudited.
+    bound in this closure, because the code it calls can patch classes and
+    module globals. Replacing a function's code is audited.
     """
     private = is_private_module
     modules = sys.modules
