@@ -7,6 +7,7 @@
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -39,6 +40,8 @@ def parse_arguments(argv):
 
     if arguments.serve:
         arguments.command = "serve"
+    if not 0 <= arguments.port <= 65535:
+        parser.error(f"--port {arguments.port} is not a TCP port; pass a number from 1 to 65535, or 0 for a free one")
     if arguments.command == "check" and arguments.file is None:
         parser.error("check needs the path of a .py file that defines suggest_lr, e.g. python build.py check problem/starter.py")
     if arguments.command != "check" and arguments.file is not None:
@@ -50,13 +53,27 @@ def parse_arguments(argv):
     return arguments
 
 
-def check_file(path):
-    """Print the hidden tests' report for `path`; return the exit status (0 only if all passed)."""
+def read_solution(path):
+    """Return the text of a solution file, or None after printing why it cannot be read."""
     if not path.is_file():
         print(f"error: {path} is not a file. Pass the path of a .py file that defines suggest_lr.", file=sys.stderr)
+        return None
+    try:
+        # utf-8-sig also accepts the byte order mark that some Windows editors write, as Python itself does.
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        print(f"error: {path} is not UTF-8 text (byte {error.start} is invalid). Save it as UTF-8 and check again.", file=sys.stderr)
+    except OSError as error:
+        print(f"error: cannot read {path}: {error.strerror}.", file=sys.stderr)
+    return None
+
+
+def check_file(path):
+    """Print the hidden tests' report for `path`; return the exit status (0 only if all passed, 2 if unreadable)."""
+    source = read_solution(path)
+    if source is None:
         return 2
-    tests_module = site.load_hidden_tests()
-    report = harness.run(path.read_text(encoding="utf-8"), tests_module)
+    report = harness.run(source, site.load_hidden_tests())
     print(harness.format_report(report))
     summary = report["summary"]
     return 0 if summary["passed"] == summary["total"] else 1
@@ -68,19 +85,26 @@ def build(arguments):
         site.build_site(out, cdn_base_url=arguments.pyodide_base_url)
     except (site.BuildError, assets.AssetError, runner_wheel.LockError, bundle.BundleError) as error:
         print(f"Build failed: {error}", file=sys.stderr)
-        if out.exists():
+        if out.is_dir() and site.is_built_site(out):
             print(f"The previous site in {out} was left in place.", file=sys.stderr)
         return None
     print(f"Built the site in {out}")
     return out
 
 
-def serve(out, port, isolated=True):
+def listen(out, port, isolated=True):
+    """Bind the server before building, so a busy port is reported before a build is spent on it.
+
+    The server looks files up in `out` per request, so the site swapped in later is what it serves.
+    """
     try:
-        httpd = server.make_server(out, port, isolated=isolated)
+        return server.make_server(out, port, isolated=isolated)
     except OSError as error:
         print(f"error: cannot listen on 127.0.0.1:{port}: {error.strerror}. Pass another --port, or 0 for a free one.", file=sys.stderr)
-        return 2
+        return None
+
+
+def serve(httpd, out):
     print(f"Serving {out} at {server.site_url(httpd)} (Ctrl+C stops)", flush=True)
     try:
         httpd.serve_forever()
@@ -94,13 +118,29 @@ def serve(out, port, isolated=True):
 def main(argv=None):
     arguments = parse_arguments(argv)
     if arguments.command == "check":
-        return check_file(arguments.file)
+        try:
+            return check_file(arguments.file)
+        except BrokenPipeError:
+            # The reader, such as `head`, stopped early; nothing is left to report.
+            sys.stdout = open(os.devnull, "w")
+            return 1
 
-    out = build(arguments)
-    if out is None:
-        return 1
+    httpd = None
     if arguments.command == "serve":
-        return serve(out, arguments.port, isolated=not arguments.no_isolation)
+        httpd = listen(arguments.out.resolve(), arguments.port, isolated=not arguments.no_isolation)
+        if httpd is None:
+            return 2
+    try:
+        out = build(arguments)
+    except KeyboardInterrupt:
+        print(f"Build interrupted; {arguments.out.resolve()} was left as it was.", file=sys.stderr)
+        return 130
+    if out is None:
+        if httpd is not None:
+            httpd.server_close()
+        return 1
+    if httpd is not None:
+        return serve(httpd, out)
     return 0
 
 

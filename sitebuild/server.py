@@ -52,7 +52,7 @@ class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
         # Revalidate on every load, so a rebuilt site is never mixed with cached files of the old one.
         self.send_header("Cache-Control", "no-cache")
         # Servers made by make_server set both attributes; another server using this handler gets neither header.
-        policy = getattr(self.server, "content_security_policy", None)
+        policy = self.server.content_security_policy() if hasattr(self.server, "content_security_policy") else None
         if policy:
             # frame-ancestors works only in a header, not in the <meta> tag.
             self.send_header("Content-Security-Policy", policy + "; frame-ancestors 'none'")
@@ -87,8 +87,30 @@ def make_server(directory, port=8000, verbose=True, isolated=True):
     server = SiteServer((HOST, port), handler)
     server.verbose = verbose
     server.isolated = isolated
-    server.content_security_policy = read_content_security_policy(directory)
+    server.content_security_policy = PolicyCache(directory)
     return server
+
+
+class PolicyCache:
+    """The CSP of the page in `directory`, read again whenever index.html changes.
+
+    `build.py serve` binds the server before it builds, so the page may appear or change later.
+    """
+
+    def __init__(self, directory):
+        self.index = Path(directory) / "index.html"
+        self.stamp = None
+        self.policy = None
+
+    def __call__(self):
+        try:
+            stamp = self.index.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        if stamp != self.stamp:
+            self.policy = read_content_security_policy(self.index.parent)
+            self.stamp = stamp
+        return self.policy
 
 
 def site_url(server):

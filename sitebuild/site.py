@@ -7,11 +7,17 @@ in place.
 
 import base64
 import binascii
+import contextlib
+import dataclasses
+import fcntl
 import hashlib
 import html
 import importlib.util
+import io
 import json
+import re
 import shutil
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -70,6 +76,12 @@ CSP_TEMPLATE = (
     "connect-src 'self'{extra_connect}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "base-uri 'none'; form-action 'none'; object-src 'none'"
 )
+
+
+# A file in every built site. Only a folder with it, a new one or an empty one is replaced by a build.
+SITE_MARKER = ".lr-exercise-site"
+
+PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 
 class BuildError(Exception):
@@ -142,9 +154,43 @@ def content_security_policy(cdn_base_url):
     return CSP_TEMPLATE.format(extra_connect=extra)
 
 
-def render_statement(statement_source):
+def split_statement_header(statement_source, exercise):
+    """Check the statement's title and difficulty lines against exercise.toml and return the rest.
+
+    The page header shows both, so the rendered statement starts after them.
+    """
+    expected = [f"# {exercise['title']}", f"**Difficulty:** {exercise['difficulty']}"]
+    lines = statement_source.splitlines()
+    header = [line.strip() for line in lines if line.strip()][:2]
+    if header != expected:
+        raise BuildError(
+            f"{STATEMENT} must start with the lines {expected[0]!r} and {expected[1]!r}, "
+            f"as {EXERCISE_TOML} sets them, but starts with {header!r}. Make the two files agree."
+        )
+    body_start = lines.index(next(line for line in lines if line.strip() == expected[1])) + 1
+    return "\n".join(lines[body_start:]) + "\n"
+
+
+def check_statement_plots(statement_source, reference_source):
+    """Raise BuildError unless the reference returns the expected rate of every plot in the statement."""
     try:
-        return statement.render_markdown(statement_source)
+        blocks = statement.plot_blocks(statement_source)
+    except statement.StatementError as error:
+        raise BuildError(f"{STATEMENT}: {error}") from None
+    reference = harness.load_learner_function(reference_source, output=io.StringIO())
+    for block in blocks:
+        answer = reference(block["lrs"], block["losses"])
+        if answer != block["expected"]:
+            raise BuildError(
+                f"{STATEMENT}: the plot {block['caption']!r} marks {block['expected']!r} as expected, "
+                f"but the reference returns {answer!r} for its lrs and losses. Fix the plot's expected value."
+            )
+
+
+def render_statement(statement_source, exercise):
+    body = split_statement_header(statement_source, exercise)
+    try:
+        return statement.render_markdown(body)
     except statement.StatementError as error:
         raise BuildError(f"{STATEMENT}: {error}") from None
 
@@ -168,17 +214,19 @@ def download_bytes(staging, pyodide_config):
 
 
 def render_page(template, replacements):
-    """Fill each {{name}} of the template; every placeholder must be known and used."""
-    page = template
-    for name, value in replacements.items():
-        placeholder = "{{" + name + "}}"
-        if placeholder not in page:
-            raise BuildError(f"{PAGE_TEMPLATE} has no placeholder {placeholder}.")
-        page = page.replace(placeholder, value)
-    if "{{" in page:
-        start = page.index("{{")
-        raise BuildError(f"{PAGE_TEMPLATE} has an unknown placeholder near: {page[start:start + 40]!r}")
-    return page
+    """Fill each {{name}} of the template in one pass; every placeholder must be known and used.
+
+    Only the template is searched, so "{{" inside the statement, the code or the
+    solution is left as it is.
+    """
+    used = set(PLACEHOLDER.findall(template))
+    unknown = sorted(used - set(replacements))
+    if unknown:
+        raise BuildError(f"{PAGE_TEMPLATE} has unknown placeholders: {unknown}. Known ones: {sorted(replacements)}.")
+    missing = sorted(set(replacements) - used)
+    if missing:
+        raise BuildError(f"{PAGE_TEMPLATE} has no placeholder for: {missing}.")
+    return PLACEHOLDER.sub(lambda match: replacements[match.group(1)], template)
 
 
 def json_for_html(value):
@@ -227,6 +275,40 @@ def verify_served_assets(staging):
         assets.verify(pyodide_dir / entry["file_name"], entry["sha256"], f"served wheel of {entry['name']}")
 
 
+def check_out_dir(out):
+    """Raise BuildError unless `out` is safe to replace: new, empty, or a site that a build made.
+
+    Replacing deletes the old folder, so a folder of anything else, the project
+    itself or a folder that contains it is refused.
+    """
+    if out == ROOT or out in ROOT.parents:
+        raise BuildError(f"--out {out} is the project folder or contains it, and the build replaces --out whole. Pass a folder of its own, such as dist/.")
+    if out.exists() and not out.is_dir():
+        raise BuildError(f"--out {out} is a file, not a folder. Pass a new or empty folder, or one that an earlier build made.")
+    if out.is_dir() and any(out.iterdir()) and not is_built_site(out):
+        raise BuildError(
+            f"--out {out} is not empty and was not made by this build (it has no {SITE_MARKER} file), "
+            "and the build would delete its contents. Pass a new or empty folder, or one that an earlier build made."
+        )
+
+
+def is_built_site(folder):
+    # Sites built before the marker existed are recognised by two of their own files.
+    return (folder / SITE_MARKER).is_file() or ((folder / "index.html").is_file() and (folder / "protocol.js").is_file())
+
+
+@contextlib.contextmanager
+def build_lock(out):
+    """Hold an exclusive lock for building `out`, so two builds into one folder cannot mix their files."""
+    lock_path = out.with_name(f".{out.name}.lock")
+    with open(lock_path, "w") as lock_file:
+        try:
+            fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"Another build into {out} is running (it holds {lock_path}). Wait for it to finish and build again.") from None
+        yield
+
+
 def swap_in(staging, out):
     """Replace `out` with `staging`, keeping the old site until the new one is in place."""
     previous = out.with_name(f".{out.name}.previous")
@@ -261,17 +343,44 @@ def build_site(out, cdn_base_url=None, log=print):
 
     for relative, source in [(STARTER, starter_source), (REFERENCE, reference_source), (HIDDEN_TESTS, hidden_source)]:
         check_python_syntax(relative, source)
-    statement_html = render_statement(statement_source)
+    statement_html = render_statement(statement_source, exercise)
     failed_runs_before_solution = solution_rule(exercise)
 
     tests_module = load_hidden_tests()
     check_exercise(tests_module, reference_source, starter_source)
+    check_statement_plots(statement_source, reference_source)
     log(f"Checked: the reference passes all {len(harness.collect_tests(tests_module))} hidden tests and the starter code passes none.")
 
-    staging = out.with_name(f".{out.name}.staging")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+    content = SiteContent(exercise, tests_module, statement_html, starter_source, reference_source,
+                          template, failed_runs_before_solution, time_limit)
+    check_out_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with build_lock(out):
+        lay_out_site(out, content, cdn_base_url, log)
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteContent:
+    """The checked inputs that the page is made from."""
+
+    exercise: dict
+    tests_module: object
+    statement_html: str
+    starter_source: str
+    reference_source: str
+    template: str
+    failed_runs_before_solution: int
+    time_limit_seconds: float
+
+
+def lay_out_site(out, content, cdn_base_url, log):
+    """Write the whole site into a fresh staging folder next to `out`, then swap it in."""
+    exercise = content.exercise
+    starter_source = content.starter_source
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.staging-", dir=out.parent))
+    # mkdtemp makes the folder private (0o700); a site is for serving, so it gets the usual mode.
+    staging.chmod(0o755)
     try:
         version = str(exercise["version"])
         if cdn_base_url:
@@ -281,7 +390,7 @@ def build_site(out, cdn_base_url=None, log=print):
         verify_served_assets(staging)
         editor_bundle = bundle.ensure_bundle(log)
 
-        tests = harness.describe_tests(tests_module)
+        tests = harness.describe_tests(content.tests_module)
         config = {
             "exercise": {
                 "slug": exercise["slug"],
@@ -291,10 +400,10 @@ def build_site(out, cdn_base_url=None, log=print):
                 "starterSha256": hashlib.sha256(starter_source.encode("utf-8")).hexdigest(),
                 "starterCode": starter_source,
             },
-            "solution": {"afterFailedRuns": failed_runs_before_solution},
+            "solution": {"afterFailedRuns": content.failed_runs_before_solution},
             "pyodide": {"version": assets.PYODIDE_VERSION, "downloadBytes": download_bytes(staging, pyodide_config),
                         **pyodide_config},
-            "runner": {"timeLimitSeconds": time_limit},
+            "runner": {"timeLimitSeconds": content.time_limit_seconds},
             "tests": tests,
         }
         test_items = "\n".join(
@@ -304,12 +413,12 @@ def build_site(out, cdn_base_url=None, log=print):
             f'<div class="test-details" data-role="details" hidden></div></li>'
             for test in tests
         )
-        page = render_page(template, {
+        page = render_page(content.template, {
             "title": html.escape(exercise["title"]),
             "difficulty": html.escape(exercise["difficulty"]),
-            "statement": statement_html,
+            "statement": content.statement_html,
             "starter_code": html.escape(starter_source),
-            "solution_html": statement.render_python(reference_source),
+            "solution_html": statement.render_python(content.reference_source),
             "test_items": test_items,
             "config_json": json_for_html(config),
             "content_security_policy": html.escape(content_security_policy(cdn_base_url)),
@@ -320,8 +429,8 @@ def build_site(out, cdn_base_url=None, log=print):
         for name in (bundle.BUNDLE_NAME, bundle.LICENSES_NAME):
             shutil.copy2(editor_bundle / name, staging / name)
 
+        (staging / SITE_MARKER).write_text("This folder was made by build.py, which may replace it whole.\n", encoding="utf-8")
         swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return out

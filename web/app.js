@@ -304,6 +304,7 @@ document.querySelector(".skip-link").addEventListener("click", (event) => {
 retryButton.addEventListener("click", retryLoad);
 runButton.addEventListener("click", runTests);
 stopButton.addEventListener("click", () => runner.stop("stopped"));
-self.LrPlot.renderStatementFigures(document.getElementById("statement"));
 showProgress("load-runtime", null);
 startRunner();
+// After startRunner, so that a chart that cannot be drawn never keeps the tests from running.
+self.LrPlot.renderStatementFigures(document.getElementById("statement"));

@@ -202,12 +202,17 @@
     return table;
   }
 
-  // Draw every <figure data-plot-case> that the build put into the statement.
+  // Draw every <figure data-plot-case> that the build put into the statement. A figure whose
+  // data cannot be drawn gets a short note instead of a chart, and the others are still drawn.
   function renderStatementFigures(root) {
     for (const figure of root.querySelectorAll("figure[data-plot-case]")) {
       const caption = figure.querySelector("figcaption");
-      const testCase = JSON.parse(figure.dataset.plotCase);
-      render(figure, testCase, null, undefined);
+      try {
+        render(figure, JSON.parse(figure.dataset.plotCase), null, undefined);
+      } catch (error) {
+        console.error("A statement plot could not be drawn from its data-plot-case:", error);
+        figure.replaceChildren(text("p", "This plot could not be drawn because its data is invalid.", "plot-error"));
+      }
       if (caption) {
         figure.appendChild(caption);
       }

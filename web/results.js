@@ -123,7 +123,7 @@
       showBlock(this.codeError, error ? [error.message, error.traceback].filter((part) => part).join("\n\n") : "");
       showBlock(this.loadOutput, report.output ? `Output while loading your code:\n${report.output}` : "");
       this.summary.dataset.state = error ? "code-error" : "done";
-      this.summary.textContent = error ? `No test ran: ${report.summary.text}.` : `${report.summary.text}.`;
+      this.summary.textContent = error ? "No test ran: fix the error in your code shown above, then run again." : `${report.summary.text}.`;
       this.hasResults = true;
     }
 

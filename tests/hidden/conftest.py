@@ -32,6 +32,6 @@ def suggest_lr(pytestconfig):
     """Load suggest_lr from the file that --impl selects, the way the browser loads typed code."""
     path = resolve_implementation(pytestconfig.getoption("--impl"))
     try:
-        return harness.load_learner_function(path.read_text(encoding="utf-8"), output=None)
+        return harness.load_learner_function(path.read_text(encoding="utf-8-sig"), output=None)
     except harness.CodeError as error:
         pytest.fail(f"{path}: {error.message}\n{error.traceback_text}", pytrace=False)

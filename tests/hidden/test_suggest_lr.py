@@ -68,20 +68,23 @@ def check_suggestion(suggest_lr, lrs, losses, expected, hint):
 
     report = f"\nCalled:   {call}\nReturned: {describe(result)}\nExpected: {describe(expected)}"
 
-    # numpy.float64 subclasses float, so both are Python floats. Anything else fails,
-    # even when it compares equal, because "==" on arrays, ints and custom objects
-    # can say yes to a value that is not a float.
-    assert type(result) in (float, np.float64), (
-        "suggest_lr must return a Python float (numpy.float64 also counts)." + report
+    # Any subclass of float counts, numpy.float64 included. Anything else fails, even
+    # when it compares equal, because "==" on arrays, ints and custom objects can say
+    # yes to a value that is not a float.
+    assert isinstance(result, float), (
+        "suggest_lr must return a Python float (numpy.float64 and other subclasses of float count)." + report
     )
 
+    # float.__float__ reads the stored value, so a subclass that overrides __float__
+    # or __eq__ cannot make a wrong value look right.
+    value = float.__float__(result)
     inputs = [float(lr) for lr in lrs]
-    assert float(result) in inputs, (
+    assert value in inputs, (
         "The returned learning rate is not one of the values in lrs. "
         "Return lrs[i] itself, not a value computed from it." + report
     )
 
-    assert float(result) == expected, hint + report
+    assert value == expected, hint + report
 
 
 @titled("Reference example")
@@ -127,6 +130,27 @@ def test_picks_steepest_slope(suggest_lr):
             "Use the most negative central difference, as np.gradient(losses, np.log10(lrs)) "
             "computes it, not a forward or backward difference and not the lowest loss."
         ),
+    )
+
+    # The end points have one-sided slopes, and here the last one is the steepest:
+    # [-0.3, -0.35, -0.45, -0.85, -1.2]. Skipping the end points, or dropping the
+    # last point as diverged, returns 0.1.
+    check_suggestion(
+        suggest_lr,
+        lrs=[1e-4, 1e-3, 1e-2, 1e-1, 1.0],
+        losses=[3.0, 2.7, 2.3, 1.8, 0.6],
+        expected=1.0,
+        hint="The first and last points have slopes too; here the last point's slope is the most negative.",
+    )
+
+    # With two points both slopes are (y1 - y0) / (x1 - x0), computed the same way,
+    # so they tie exactly in any log base, and a tie goes to the smaller rate.
+    check_suggestion(
+        suggest_lr,
+        lrs=[1e-3, 1e-2],
+        losses=[2.0, 1.0],
+        expected=1e-3,
+        hint="Both slopes are equal, so return the smaller learning rate, as np.argmin does.",
     )
 
 

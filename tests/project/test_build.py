@@ -6,6 +6,7 @@ real files.
 """
 
 import base64
+import fcntl
 import hashlib
 import html
 import json
@@ -104,7 +105,7 @@ def assert_build_failed(completed, out, before, page_before):
     assert f"The previous site in {out} was left in place." in completed.stderr
     assert snapshot(out) == before
     assert (out / "index.html").read_bytes() == page_before
-    assert not out.with_name(f".{out.name}.staging").exists()
+    assert not list(out.parent.glob(f".{out.name}.staging*"))
 
 
 def test_page_renders_statement(built_site):
@@ -228,6 +229,27 @@ def test_missing_statement_rejected(run_build, previous_site, project_copy):
     assert "Missing input file problem/statement.md" in completed.stderr
 
 
+def test_statement_title_mismatch_rejected(run_build, previous_site, project_copy):
+    before = snapshot(previous_site)
+    page_before = (previous_site / "index.html").read_bytes()
+    statement = project_copy / "problem" / "statement.md"
+    source = statement.read_text(encoding="utf-8")
+    statement.write_text(source.replace("**Difficulty:** Medium", "**Difficulty:** Hard", 1), encoding="utf-8")
+
+    completed = run_build(project_copy, "--out", previous_site)
+
+    assert_build_failed(completed, previous_site, before, page_before)
+    assert "'**Difficulty:** Medium'" in completed.stderr
+    assert "Make the two files agree." in completed.stderr
+
+
+def test_page_shows_title_once(built_site):
+    page = (built_site / "index.html").read_text(encoding="utf-8")
+
+    assert page.count("<h1") == 1
+    assert page.count("Difficulty") == 1
+
+
 def test_reference_syntax_error_rejected(run_build, previous_site, project_copy):
     before = snapshot(previous_site)
     page_before = (previous_site / "index.html").read_bytes()
@@ -346,3 +368,61 @@ def test_config_has_integrity(built_site):
     for name in site.VERIFIED_CORE_FILES:
         digest = hashlib.sha256((built_site / "pyodide" / name).read_bytes()).digest()
         assert integrity[name] == "sha256-" + base64.b64encode(digest).decode("ascii")
+def test_foreign_folder_not_replaced(run_build, tmp_path):
+    out = tmp_path / "notes"
+    out.mkdir()
+    (out / "thesis.txt").write_text("draft", encoding="utf-8")
+
+    completed = run_build(PROJECT_ROOT, "--out", out)
+
+    assert completed.returncode == 1
+    assert "is not empty and was not made by this build" in completed.stderr
+    assert (out / "thesis.txt").read_text(encoding="utf-8") == "draft"
+    assert [path.name for path in out.iterdir()] == ["thesis.txt"]
+
+
+def test_project_root_not_replaced(run_build, project_copy):
+    completed = run_build(project_copy, "--out", project_copy)
+
+    assert completed.returncode == 1
+    assert "is the project folder or contains it" in completed.stderr
+    assert (project_copy / "build.py").is_file()
+
+
+def test_file_as_out_rejected(run_build, tmp_path):
+    out = tmp_path / "site.txt"
+    out.write_text("keep me", encoding="utf-8")
+
+    completed = run_build(PROJECT_ROOT, "--out", out)
+
+    assert completed.returncode == 1
+    assert "is a file, not a folder" in completed.stderr
+    assert out.read_text(encoding="utf-8") == "keep me"
+
+
+def test_concurrent_build_rejected(run_build, previous_site):
+    before = snapshot(previous_site)
+    lock_path = previous_site.with_name(f".{previous_site.name}.lock")
+
+    with open(lock_path, "w") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        completed = run_build(PROJECT_ROOT, "--out", previous_site)
+
+    assert completed.returncode == 1
+    assert "Another build into" in completed.stderr
+    assert snapshot(previous_site) == before
+
+
+def test_site_has_marker(built_site):
+    assert (built_site / site.SITE_MARKER).is_file()
+
+
+def test_braces_in_statement_kept(run_build, project_copy, tmp_path):
+    statement = project_copy / "problem" / "statement.md"
+    statement.write_text(statement.read_text(encoding="utf-8") + "\nWrite `{{lr}}` in an f-string.\n", encoding="utf-8")
+    out = tmp_path / "site"
+
+    completed = run_build(project_copy, "--out", out)
+
+    assert completed.returncode == 0, completed.stderr
+    assert "{{lr}}" in (out / "index.html").read_text(encoding="utf-8")

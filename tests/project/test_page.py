@@ -6,8 +6,10 @@ the solution rule open their own browser context, so each starts with empty
 localStorage.
 """
 
+import html
 import json
 import re
+import shutil
 
 import pytest
 
@@ -212,6 +214,42 @@ def test_statement_math_and_example_plot(booted_page):
     assert figure.locator("[data-role=expected-point]").count() == 1
     assert figure.locator("figcaption").count() == 1
     assert page.locator("#statement table").count() == 1
+
+
+@pytest.fixture(scope="module")
+def bad_plot_site_url(built_site, tmp_path_factory):
+    """The built site with a second statement figure whose data-plot-case is not valid JSON, before the good one."""
+    out = tmp_path_factory.mktemp("bad-plot") / "dist"
+    shutil.copytree(built_site, out)
+    index = out / "index.html"
+    page_html = index.read_text(encoding="utf-8")
+    good_figure = re.search(r'<figure class="loss-plot" data-plot-case=', page_html)
+    assert good_figure, "the built statement has no plot figure to copy"
+    # NaN is what Python's json.dumps writes for a float NaN, and JSON.parse rejects it.
+    bad_figure = (
+        f'<figure class="loss-plot" id="bad-plot" data-plot-case="{html.escape('{"lrs": [NaN], "losses": [1], "expected": 1}')}">'
+        "<figcaption>Broken plot</figcaption></figure>\n"
+    )
+    index.write_text(page_html[: good_figure.start()] + bad_figure + page_html[good_figure.start() :], encoding="utf-8")
+    with browser.serving(out) as url:
+        yield url
+
+
+def test_bad_statement_plot_still_boots(fresh_context, bad_plot_site_url):
+    page = fresh_context.new_page()
+    console_errors = []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
+    page.goto(bad_plot_site_url)
+    browser.wait_until_ready(page)
+
+    assert not page.is_disabled("#run-tests")
+    bad = page.locator("#bad-plot")
+    assert bad.locator("svg").count() == 0
+    assert "could not be drawn" in bad.inner_text()
+    assert bad.locator("figcaption").inner_text() == "Broken plot"
+    good = page.locator("#statement figure.loss-plot:not(#bad-plot)")
+    assert good.locator("[data-role=expected-point]").count() == 1
+    assert any("could not be drawn" in text and "SyntaxError" in text for text in console_errors), console_errors
 
 
 def test_narrow_layout_has_no_horizontal_scroll(booted_page):

@@ -1,6 +1,9 @@
 """Check the build-time parts of the page: statement rendering, the editor bundle and per-test cases."""
 
 import json
+import tomllib
+
+import pytest
 
 from lr_range_runner import harness
 from sitebuild import bundle, site, statement
@@ -43,7 +46,8 @@ def test_plot_block_rejects_missing_key():
 
 
 def test_statement_renders():
-    rendered = site.render_statement((site.ROOT / site.STATEMENT).read_text(encoding="utf-8"))
+    exercise = tomllib.loads((site.ROOT / site.EXERCISE_TOML).read_text(encoding="utf-8"))
+    rendered = site.render_statement((site.ROOT / site.STATEMENT).read_text(encoding="utf-8"), exercise)
     assert rendered.count("<math") >= 3
     assert rendered.count('<figure class="loss-plot"') == 1
 
@@ -95,3 +99,40 @@ def test_report_without_case_log():
     result = harness.run_test(test_plain, lambda lrs, losses: 0.1, Module)
     assert result["status"] == "passed"
     assert result["case"] is None
+
+
+BAD_PLOT_BLOCKS = {
+    "nan loss": '{"lrs": [0.1, 1.0], "losses": [2.0, NaN], "expected": 0.1, "caption": "c"}',
+    "lrs not a list": '{"lrs": 5, "losses": [2.0, 1.0], "expected": 0.1, "caption": "c"}',
+    "one point": '{"lrs": [0.1], "losses": [2.0], "expected": 0.1, "caption": "c"}',
+    "negative rate": '{"lrs": [-0.1, 1.0], "losses": [2.0, 1.0], "expected": 1.0, "caption": "c"}',
+    "decreasing rates": '{"lrs": [1.0, 0.1], "losses": [2.0, 1.0], "expected": 1.0, "caption": "c"}',
+    "expected not a rate": '{"lrs": [0.1, 1.0], "losses": [2.0, 1.0], "expected": 0.5, "caption": "c"}',
+    "caption not text": '{"lrs": [0.1, 1.0], "losses": [2.0, 1.0], "expected": 0.1, "caption": 2017}',
+    "string loss": '{"lrs": [0.1, 1.0], "losses": ["2.0", 1.0], "expected": 0.1, "caption": "c"}',
+}
+
+
+@pytest.mark.parametrize("problem", sorted(BAD_PLOT_BLOCKS))
+def test_plot_block_rejected(problem):
+    source = f"```plot\n{BAD_PLOT_BLOCKS[problem]}\n```\n"
+
+    with pytest.raises(statement.StatementError) as raised:
+        statement.render_markdown(source)
+
+    assert "plot block" in str(raised.value)
+
+
+@pytest.mark.parametrize("latex", [r"\foo{x}", r"\frac{1}{2", r"\frac{1}"])
+def test_broken_math_rejected(latex):
+    with pytest.raises(statement.StatementError):
+        statement.render_markdown(f"Inline ${latex}$ math.\n")
+
+
+def test_plot_answer_checked_by_reference():
+    source = '```plot\n{"lrs": [1e-4, 1e-3, 1e-2, 1e-1, 1.0], "losses": [2.5, 2.3, 1.8, 1.0, 3.0], "expected": 0.1, "caption": "c"}\n```\n'
+
+    with pytest.raises(site.BuildError) as raised:
+        site.check_statement_plots(source, REFERENCE.read_text(encoding="utf-8"))
+
+    assert "marks 0.1 as expected, but the reference returns 0.01" in str(raised.value)

@@ -354,8 +354,9 @@ def call_directly(function, *arguments):
 def run_test(test, guarded, tests_module, output=None):
     """Run one hidden test against the guarded learner function and return its result as a dict.
 
-    When the tests module has a CASE_LOG list, the first case the test checked
-    is reported as "case" (lrs, losses, expected) and "returned" (what the
+    When the tests module has a CASE_LOG list, one case the test checked is
+    reported, the first if it passed and the failing one if not, as "case"
+    (lrs, losses, expected) and "returned" (what the
     learner's function returned, None when it raised or was not called).
     Without `output`, printed output is not captured.
     """
@@ -386,7 +387,9 @@ def run_test(test, guarded, tests_module, output=None):
     result["duration_ms"] = (time.perf_counter() - started) * 1000
     result["output"] = output.take()
     if isinstance(case_log, list) and case_log:
-        result["case"], result["returned"] = describe_case(case_log[0])
+        # A failing test reports the case that failed, which is the last one it checked.
+        checked = case_log[-1] if result["status"] != "passed" else case_log[0]
+        result["case"], result["returned"] = describe_case(checked)
     return result
 
 
