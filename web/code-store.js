@@ -155,13 +155,42 @@
       };
     }
 
+    // Return the stored progress merged with `progress`, so that another tab's runs and reveal are kept.
+    mergeStoredProgress(progress) {
+      return mergeProgress(this.loadProgress(), progress);
+    }
+
+    // Merge `progress` into the stored progress, store the result and return it, so that failed runs
+    // or a reveal that another tab stored since this tab last read them are kept.
     saveProgress(progress) {
+      const merged = this.mergeStoredProgress(progress);
       try {
-        this.storage.setItem(this.progressKey, JSON.stringify(progress));
+        this.storage.setItem(this.progressKey, JSON.stringify(merged));
       } catch {
         // Without storage the attempt count lasts until the page is closed.
       }
+      return merged;
     }
+
+    // Call onChange() when another tab stores progress for this exercise and version.
+    watchProgress(onChange) {
+      scope.addEventListener("storage", (event) => {
+        if (event.key === this.progressKey && event.newValue !== null) {
+          onChange();
+        }
+      });
+    }
+  }
+
+  // Combine two copies of the progress: the larger failed-run count, and revealed once either is.
+  // NOTE: the max keeps the count from going down but does not add up runs that two tabs counted
+  // from the same stored value, so runs that finish in two tabs at the same moment count once.
+  function mergeProgress(a, b) {
+    return {
+      failedRuns: Math.max(a.failedRuns, b.failedRuns),
+      revealed: a.revealed || b.revealed,
+      revealReason: a.revealReason || b.revealReason,
+    };
   }
 
   function openStorage() {

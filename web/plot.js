@@ -9,6 +9,10 @@
   const WIDTH = 480;
   const HEIGHT = 260;
   const MARGIN = { top: 14, right: 16, bottom: 40, left: 52 };
+  // The repr of a float NaN or infinity, from Python or numpy 2. The harness reports no number for
+  // these (JSON has no NaN), so the repr is what tells them apart from values of other types.
+  // NOTE: a float subclass with a __repr__ of its own is described as "not a float" when it is NaN.
+  const NON_FINITE_FLOAT_REPR = /^(?:np\.float64\()?-?(?:nan|inf)\)?$/;
 
   // Central differences of `losses` against log10(`lrs`), as numpy.gradient computes them.
   function slopes(lrs, losses) {
@@ -76,8 +80,9 @@
     return value === null || value === undefined ? -1 : lrs.findIndex((lr) => lr === value);
   }
 
-  // Draw `testCase` ({lrs, losses, expected}) into `figure`. `returnedNumber` is the float that
-  // the learner's function returned, or null when it returned another type or raised.
+  // Draw `testCase` ({lrs, losses, expected}) into `figure`. `returnedNumber` is the float that the learner's
+  // function returned, or null when it returned NaN, an infinity or another type, or raised. The x axis
+  // spans the case's lrs only, so a returned rate outside that range is marked at the chart's edge.
   function render(figure, testCase, returnedNumber, returnedText) {
     const points = testCase.lrs
       .map((lr, i) => ({ i, lr, loss: testCase.losses[i] }))
@@ -86,13 +91,19 @@
     const xs = points.map((p) => Math.log10(p.lr));
     const ys = points.map((p) => p.loss);
     const returnedX = returnedNumber !== null && returnedNumber > 0 && Number.isFinite(returnedNumber) ? Math.log10(returnedNumber) : null;
-    const xMin = Math.min(...xs, returnedX ?? Infinity);
-    const xMax = Math.max(...xs, returnedX ?? -Infinity);
+    const xMin = Math.min(...xs);
+    const xMax = Math.max(...xs);
     const yPad = (Math.max(...ys) - Math.min(...ys)) * 0.08 || 0.5;
     const yMin = Math.min(...ys) - yPad;
     const yMax = Math.max(...ys) + yPad;
     const xPad = (xMax - xMin) * 0.04 || 0.5;
     const scaleX = (v) => MARGIN.left + ((v - (xMin - xPad)) / (xMax - xMin + 2 * xPad)) * (WIDTH - MARGIN.left - MARGIN.right);
+    let offScaleEdge = null;
+    if (returnedX !== null && returnedX < xMin - xPad) {
+      offScaleEdge = "left";
+    } else if (returnedX !== null && returnedX > xMax + xPad) {
+      offScaleEdge = "right";
+    }
     const scaleY = (v) => HEIGHT - MARGIN.bottom - ((v - yMin) / (yMax - yMin)) * (HEIGHT - MARGIN.top - MARGIN.bottom);
 
     figure.replaceChildren();
@@ -139,31 +150,45 @@
 
     if (returnedX !== null) {
       const index = indexOfRate(testCase.lrs, returnedNumber);
-      const cx = scaleX(returnedX);
+      const edgeX = { left: MARGIN.left, right: WIDTH - MARGIN.right };
+      const cx = offScaleEdge ? edgeX[offScaleEdge] : scaleX(returnedX);
       // A rate that is not in lrs has no loss, so it is marked on the x axis.
       const cy = index >= 0 ? scaleY(testCase.losses[index]) : HEIGHT - MARGIN.bottom;
       const size = 7;
-      element("path", { class: "plot-returned", "data-role": "returned-point",
+      const marker = element("path", { class: "plot-returned", "data-role": "returned-point",
         d: `M${cx - size},${cy - size}L${cx + size},${cy + size}M${cx - size},${cy + size}L${cx + size},${cy - size}` }, svg);
+      if (offScaleEdge) {
+        marker.dataset.offScale = offScaleEdge;
+      }
     }
 
     figure.appendChild(svg);
     figure.appendChild(readout);
-    figure.appendChild(legend(testCase, expectedIndex, allSlopes, returnedNumber, returnedText));
+    figure.appendChild(legend(testCase, expectedIndex, allSlopes, returnedNumber, returnedText, offScaleEdge));
   }
 
-  function legend(testCase, expectedIndex, allSlopes, returnedNumber, returnedText) {
+  function legend(testCase, expectedIndex, allSlopes, returnedNumber, returnedText, offScaleEdge) {
     const list = text("ul", "", "plot-legend");
     const expectedSlope = expectedIndex >= 0 ? `, slope ${formatNumber(allSlopes[expectedIndex])}` : "";
     const expected = text("li", `Expected: lr = ${formatNumber(testCase.expected)}${expectedSlope}`, "legend-expected");
     list.appendChild(expected);
     if (returnedText !== undefined) {
       let description;
-      if (returnedNumber === null) {
-        description = returnedText === null ? "Yours: no value (your function raised)" : `Yours: ${returnedText}, not a float, so not plotted`;
+      if (returnedNumber === null && returnedText === null) {
+        description = "Yours: no value (your function raised)";
+      } else if (returnedNumber === null && !NON_FINITE_FLOAT_REPR.test(returnedText)) {
+        description = `Yours: ${returnedText}, not a float, so not plotted`;
+      } else if (returnedNumber === null || !(returnedNumber > 0)) {
+        // log10 of NaN, an infinity, zero or a negative rate has no place on the x axis.
+        description = `Yours: ${returnedText}, not a finite positive number, so not plotted`;
       } else {
         const index = indexOfRate(testCase.lrs, returnedNumber);
-        const where = index >= 0 ? `, slope ${formatNumber(allSlopes[index])}` : ", not one of the lrs (marked on the axis)";
+        let where = ", not one of the lrs (marked on the axis)";
+        if (index >= 0) {
+          where = `, slope ${formatNumber(allSlopes[index])}`;
+        } else if (offScaleEdge) {
+          where = `, not one of the lrs and outside the chart's x range (marked at the ${offScaleEdge} edge)`;
+        }
         description = `Yours: lr = ${formatNumber(returnedNumber)}${where}`;
       }
       list.appendChild(text("li", description, "legend-returned"));

@@ -1,12 +1,13 @@
 // The Statement and Solution tabs, and the rule that reveals the reference
-// solution: every test passed, `afterFailedRuns` runs failed, or the learner
-// confirmed they want it now. The count and the reveal survive reloads.
+// solution: every test passed, `afterFailedRuns` runs had a failing test, or the
+// learner confirmed they want it now. The count and the reveal survive reloads
+// and are shared by every tab of the exercise.
 "use strict";
 
 (function (scope) {
   const REASON_TEXT = {
     passed: "You passed every test, so here is the reference solution to compare with yours.",
-    "failed-runs": "The reference solution is open after your failed runs. Compare it with your code.",
+    "failed-runs": "The reference solution is open after your runs with a failing test. Compare it with your code.",
     asked: "You asked for the reference solution.",
   };
 
@@ -30,6 +31,11 @@
       document.getElementById("solution-confirm-no").addEventListener("click", () => {
         this.confirm.hidden = true;
         this.showButton.focus();
+      });
+      // Another tab's runs and reveal show here too, without waiting for a run in this tab.
+      store.watchProgress(() => {
+        this.progress = store.mergeStoredProgress(this.progress);
+        this.render();
       });
       this.render();
     }
@@ -59,12 +65,20 @@
       }
     }
 
-    // Count a finished run; `allPassed` is true when every test passed.
-    recordRun(allPassed) {
-      if (this.progress.revealed) {
+    // Apply a run's report to the rule. Only runs in which the tests ran count: every test passed
+    // reveals the solution, and any other such run is a run with a failing test. A run that stopped
+    // before the tests (syntax error, no suggest_lr) counts for nothing.
+    recordRun(report) {
+      const summary = report.summary;
+      if (report.outcome !== "tests-ran" || !summary || !(summary.total > 0)) {
         return;
       }
-      if (allPassed) {
+      this.progress = this.store.mergeStoredProgress(this.progress);
+      if (this.progress.revealed) {
+        this.render();
+        return;
+      }
+      if (summary.passed === summary.total) {
         this.reveal("passed");
         return;
       }
@@ -73,15 +87,16 @@
         this.reveal("failed-runs");
         return;
       }
-      this.store.saveProgress(this.progress);
+      this.progress = this.store.saveProgress(this.progress);
       this.render();
     }
 
     reveal(reason) {
+      this.progress = this.store.mergeStoredProgress(this.progress);
       const firstTime = !this.progress.revealed;
       this.progress.revealed = true;
       this.progress.revealReason = this.progress.revealReason || reason;
-      this.store.saveProgress(this.progress);
+      this.progress = this.store.saveProgress(this.progress);
       this.render();
       if (firstTime && reason === "asked") {
         document.getElementById("solution-code").focus();
@@ -106,7 +121,7 @@
       const left = this.afterFailedRuns - this.progress.failedRuns;
       this.rule.textContent =
         `The reference solution opens when every test passes, or after ${this.afterFailedRuns} runs with a failing test ` +
-        `(${this.progress.failedRuns} so far, ${left} to go).`;
+        `(${this.progress.failedRuns} so far, ${left} to go). A run in which no test ran, such as one stopped by a syntax error, does not count.`;
       code.hidden = true;
       locked.hidden = false;
       this.panel.dataset.state = "locked";

@@ -192,6 +192,62 @@ def test_plot_point_shows_slope(booted_page):
     assert rows.nth(0).inner_text().split("\t")[-1] == "yours"
 
 
+def returning(expression):
+    return f"def suggest_lr(lrs, losses):\n    return {expression}\n"
+
+
+def reference_example_plot(page):
+    return page.locator('.test[data-test-name="test_reference_example"] figure.loss-plot')
+
+
+@pytest.mark.parametrize(
+    ("expression", "shown"),
+    [
+        ("float('nan')", "nan"),
+        ("float('inf')", "inf"),
+        ("float('-inf')", "-inf"),
+        ("0.0", "0.0"),
+        ("-0.0", "-0.0"),
+        ("-0.5", "-0.5"),
+    ],
+)
+def test_plot_legend_for_unplottable_float(booted_page, expression, shown):
+    page = booted_page
+    run_code(page, returning(expression))
+    figure = reference_example_plot(page)
+    assert figure.locator(".legend-returned").inner_text() == f"Yours: {shown}, not a finite positive number, so not plotted"
+    assert figure.locator("[data-role=returned-point]").count() == 0
+
+
+@pytest.mark.parametrize(("expression", "shown", "edge"), [("1e308", "1e+308", "right"), ("5e-324", "5e−324", "left")])
+def test_plot_clamps_off_scale_rate(booted_page, expression, shown, edge):
+    page = booted_page
+    run_code(page, returning(expression))
+    figure = reference_example_plot(page)
+    legend = figure.locator(".legend-returned").inner_text()
+    assert legend.startswith(f"Yours: lr = {shown}, not one of the lrs")
+    assert f"outside the chart's x range (marked at the {edge} edge)" in legend
+
+    marker = figure.locator("[data-role=returned-point]")
+    assert marker.count() == 1
+    assert marker.get_attribute("data-off-scale") == edge
+
+    def centre_x(locator):
+        box = locator.bounding_box()
+        return box["x"] + box["width"] / 2
+
+    marker_x = centre_x(marker)
+    dot_xs = [centre_x(dot) for dot in figure.locator(".plot-point").all()]
+    svg_box = figure.locator("svg").bounding_box()
+    # The axis stays on the case's own rates, so their points spread over most of the chart's width.
+    assert max(dot_xs) - min(dot_xs) > svg_box["width"] * 0.6
+    if edge == "right":
+        assert marker_x > max(dot_xs)
+    else:
+        assert marker_x < min(dot_xs)
+    assert svg_box["x"] < marker_x < svg_box["x"] + svg_box["width"]
+
+
 def test_previous_results_marked_stale(booted_page):
     page = booted_page
     run_code(page, FAILING_CODE)
@@ -404,6 +460,73 @@ def test_solution_opens_when_all_pass(fresh_context, site_url):
     run_code(page, PASSING_CODE)
     assert page.inner_text("#summary") == "4 of 4 passed."
     assert page.get_attribute("#solution-panel", "data-state") == "unlocked"
+
+
+def test_runs_without_tests_not_counted(fresh_context, site_url):
+    page = fresh_context.new_page()
+    page.goto(site_url)
+    config = json.loads(page.inner_text("#exercise-config"))
+    runs_needed = config["solution"]["afterFailedRuns"]
+    browser.wait_until_ready(page)
+    assert "runs with a failing test" in page.text_content("#solution-rule")
+
+    no_test_ran = ["def suggest_lr(lrs, losses)\n    return 1.0\n", "", "x = 1\n"]
+    for code in no_test_ran * runs_needed:
+        run_code(page, code)
+        assert page.get_attribute("#summary", "data-state") == "code-error", code
+    assert page.get_attribute("#solution-panel", "data-state") == "locked"
+    assert "(0 so far" in page.text_content("#solution-rule")
+
+    run_code(page, FAILING_CODE)
+    assert "(1 so far" in page.text_content("#solution-rule")
+
+
+def stored_progress(page):
+    return page.evaluate(
+        "() => JSON.parse(localStorage.getItem(Object.keys(localStorage).find((key) => key.endsWith(':progress'))))"
+    )
+
+
+def test_other_tab_keeps_revealed_solution(fresh_context, site_url):
+    first = fresh_context.new_page()
+    first.goto(site_url)
+    second = fresh_context.new_page()
+    second.goto(site_url)
+    browser.wait_until_ready(second)
+
+    first.click("#tab-solution")
+    first.click("#show-solution")
+    first.click("#solution-confirm-yes")
+    assert first.get_attribute("#solution-panel", "data-state") == "unlocked"
+    second.wait_for_selector("#solution-panel[data-state=unlocked]", state="attached")
+
+    run_code(second, FAILING_CODE)
+    assert stored_progress(second)["revealed"] is True
+    first.reload()
+    assert first.get_attribute("#solution-panel", "data-state") == "unlocked"
+
+
+def test_other_tab_keeps_failed_run_count(fresh_context, site_url):
+    first = fresh_context.new_page()
+    first.goto(site_url)
+    second = fresh_context.new_page()
+    second.goto(site_url)
+    config = json.loads(first.inner_text("#exercise-config"))
+    runs_needed = config["solution"]["afterFailedRuns"]
+    browser.wait_until_ready(first)
+    browser.wait_until_ready(second)
+
+    for run in range(1, runs_needed):
+        run_code(first, FAILING_CODE)
+        second.wait_for_function(
+            "(text) => document.getElementById('solution-rule').textContent.includes(text)", arg=f"({run} so far"
+        )
+    assert stored_progress(first)["failedRuns"] == runs_needed - 1
+
+    run_code(second, FAILING_CODE)
+    assert stored_progress(second)["failedRuns"] == runs_needed
+    assert second.get_attribute("#solution-panel", "data-state") == "unlocked"
+    first.wait_for_selector("#solution-panel[data-state=unlocked]", state="attached")
 
 
 # ---- Loading ----
