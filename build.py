@@ -30,6 +30,9 @@ def parse_arguments(argv):
     parser.add_argument("--serve", action="store_true", help="same as the serve command")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder to build the site into (default: dist/)")
     parser.add_argument("--port", type=int, default=8000, help="with serve: TCP port on 127.0.0.1 (default 8000; 0 picks a free one)")
+    parser.add_argument("--no-isolation", action="store_true",
+                        help="with serve: leave out the COOP and COEP headers, so the page is not cross-origin isolated "
+                             "and Stop restarts Python instead of interrupting it (as on most static hosts)")
     parser.add_argument("--pyodide-base-url", metavar="URL",
                         help=f"load Pyodide {assets.PYODIDE_VERSION} and numpy from this base URL (a CDN folder ending in /) "
                              "instead of self-hosting them; the harness wheel is still served by the site")
@@ -89,13 +92,13 @@ def build(arguments):
     return out
 
 
-def listen(out, port):
+def listen(out, port, isolated=True):
     """Bind the server before building, so a busy port is reported before a build is spent on it.
 
     The server looks files up in `out` per request, so the site swapped in later is what it serves.
     """
     try:
-        return server.make_server(out, port)
+        return server.make_server(out, port, isolated=isolated)
     except OSError as error:
         print(f"error: cannot listen on 127.0.0.1:{port}: {error.strerror}. Pass another --port, or 0 for a free one.", file=sys.stderr)
         return None
@@ -124,7 +127,7 @@ def main(argv=None):
 
     httpd = None
     if arguments.command == "serve":
-        httpd = listen(arguments.out.resolve(), arguments.port)
+        httpd = listen(arguments.out.resolve(), arguments.port, isolated=not arguments.no_isolation)
         if httpd is None:
             return 2
     try:

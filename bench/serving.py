@@ -96,8 +96,7 @@ class BenchServer:
         self.httpd.counter = ByteCounter()
         # The attributes that the site's handler reads from its server (see sitebuild/server.make_server).
         self.httpd.isolated = isolated
-        read_policy = getattr(site_server, "read_content_security_policy", None)
-        self.httpd.content_security_policy = read_policy(directory) if read_policy else None
+        self.httpd.content_security_policy = site_server.PolicyCache(directory)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property

@@ -5,6 +5,8 @@ in only after every check passed, so a failed build leaves the last good site
 in place.
 """
 
+import base64
+import binascii
 import contextlib
 import dataclasses
 import fcntl
@@ -55,6 +57,27 @@ FETCHED_PYODIDE_FILES = ["pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.
 
 # The packages the worker loads, besides the runner itself.
 PAGE_PACKAGES = ["numpy"]
+
+# The Pyodide files that the worker fetches itself and checks with Subresource Integrity.
+VERIFIED_CORE_FILES = ["pyodide.js", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"]
+
+# Seconds a run may take when exercise.toml sets no time_limit_seconds.
+DEFAULT_TIME_LIMIT_S = 10
+
+# The page's Content-Security-Policy, also sent as a header by sitebuild/server.py.
+# - script-src: the page's own files, and blob: because the worker runs pyodide.js and
+#   pyodide.asm.js from blobs of bytes whose SHA-256 it checked. 'wasm-unsafe-eval' lets
+#   Pyodide compile WebAssembly; Pyodide 0.27.7 boots, loads numpy and runs the tests
+#   without 'unsafe-eval' (tests/project/test_runner_browser.py runs under this policy).
+# - connect-src: the fetches of Pyodide's files and wheels, from this origin or the CDN.
+#   NOTE: the built-in server also sends COEP require-corp, so a real CDN must answer these
+#   fetches with CORS headers; only a loopback stand-in that sends them was tested.
+# - style-src 'unsafe-inline': the editor (CodeMirror) adds <style> elements and style attributes.
+CSP_TEMPLATE = (
+    "default-src 'none'; script-src 'self' blob: 'wasm-unsafe-eval'; worker-src 'self'; "
+    "connect-src 'self'{extra_connect}; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'; object-src 'none'"
+)
 
 
 # A file in every built site. Only a folder with it, a new one or an empty one is replaced by a build.
@@ -109,6 +132,28 @@ def check_exercise(tests_module, reference_source, starter_source):
     if passing:
         titles = ", ".join(repr(title) for title in passing)
         raise BuildError(f"The starter code {STARTER} passes hidden tests it must fail: {titles}. Make its body not solve the task.")
+
+
+def time_limit_seconds(exercise):
+    """Return the per-run time limit from exercise.toml, a number of seconds in (0, 600]."""
+    value = exercise.get("time_limit_seconds", DEFAULT_TIME_LIMIT_S)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 600:
+        raise BuildError(f"{EXERCISE_TOML}: time_limit_seconds = {value!r} is invalid. Set a number of seconds "
+                         f"above 0 and at most 600, e.g. time_limit_seconds = {DEFAULT_TIME_LIMIT_S}.")
+    return value
+
+
+def subresource_integrity(sha256_hex):
+    """Turn a hex SHA-256 into the "sha256-<base64>" form that fetch's integrity option takes."""
+    return "sha256-" + base64.b64encode(binascii.unhexlify(sha256_hex)).decode("ascii")
+
+
+def content_security_policy(cdn_base_url):
+    extra = ""
+    if cdn_base_url:
+        scheme, _, rest = cdn_base_url.partition("://")
+        extra = f" {scheme}://{rest.split('/', 1)[0]}"
+    return CSP_TEMPLATE.format(extra_connect=extra)
 
 
 def split_statement_header(statement_source, exercise):
@@ -202,7 +247,10 @@ def lay_out_self_hosted(staging, asset_dir, exercise_version):
 
     wheel = runner_wheel.build_runner_wheel(ROOT / RUNNER_DIR, ROOT / HIDDEN_TESTS, exercise_version, pyodide_dir)
     entry = runner_wheel.add_runner_to_lock(asset_dir / "pyodide-lock.json", wheel, PAGE_PACKAGES, pyodide_dir / "pyodide-lock.json")
-    return {"indexURL": "pyodide/", "selfHosted": True, "runnerPackage": entry["name"], "runnerWheel": None}
+    # The served lock is written here, so its hash is taken from the file, not the pinned list.
+    integrity = {name: subresource_integrity(assets.sha256_of(pyodide_dir / name)) for name in VERIFIED_CORE_FILES}
+    return {"indexURL": "pyodide/", "selfHosted": True, "runnerPackage": entry["name"], "runnerWheel": None,
+            "integrity": integrity}
 
 
 def lay_out_cdn(staging, exercise_version, cdn_base_url):
@@ -211,7 +259,9 @@ def lay_out_cdn(staging, exercise_version, cdn_base_url):
     runner_dir.mkdir()
     wheel = runner_wheel.build_runner_wheel(ROOT / RUNNER_DIR, ROOT / HIDDEN_TESTS, exercise_version, runner_dir)
     wheel_info = {"url": f"runner/{wheel.name}", "sha256": assets.sha256_of(wheel)}
-    return {"indexURL": cdn_base_url, "selfHosted": False, "runnerPackage": runner_wheel.DISTRIBUTION, "runnerWheel": wheel_info}
+    integrity = {name: subresource_integrity(assets.PYODIDE_CORE_SHA256[name]) for name in VERIFIED_CORE_FILES}
+    return {"indexURL": cdn_base_url, "selfHosted": False, "runnerPackage": runner_wheel.DISTRIBUTION, "runnerWheel": wheel_info,
+            "integrity": integrity}
 
 
 def verify_served_assets(staging):
@@ -284,7 +334,11 @@ def build_site(out, cdn_base_url=None, log=print, delivery_options=None):
     `delivery_options` (a delivery.Delivery; default: every option on) sets how the files reach the browser.
     """
     delivery_options = delivery.Delivery() if delivery_options is None else delivery_options
-    exercise = tomllib.loads(read_input(EXERCISE_TOML))
+    try:
+        exercise = tomllib.loads(read_input(EXERCISE_TOML))
+    except tomllib.TOMLDecodeError as error:
+        raise BuildError(f"{EXERCISE_TOML} is not valid TOML: {error}. Fix it and build again.") from None
+    time_limit = time_limit_seconds(exercise)
     statement_source = read_input(STATEMENT)
     starter_source = read_input(STARTER)
     reference_source = read_input(REFERENCE)
@@ -304,7 +358,7 @@ def build_site(out, cdn_base_url=None, log=print, delivery_options=None):
     log(f"Checked: the reference passes all {len(harness.collect_tests(tests_module))} hidden tests and the starter code passes none.")
 
     content = SiteContent(exercise, tests_module, statement_html, starter_source, reference_source,
-                          template, failed_runs_before_solution)
+                          template, failed_runs_before_solution, time_limit)
     check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with build_lock(out):
@@ -323,6 +377,7 @@ class SiteContent:
     reference_source: str
     template: str
     failed_runs_before_solution: int
+    time_limit_seconds: float
 
 
 def lay_out_site(out, content, cdn_base_url, log, delivery_options):
@@ -355,6 +410,7 @@ def lay_out_site(out, content, cdn_base_url, log, delivery_options):
             "solution": {"afterFailedRuns": content.failed_runs_before_solution},
             "pyodide": {"version": assets.PYODIDE_VERSION, "downloadBytes": download_bytes(staging, pyodide_config),
                         **pyodide_config},
+            "runner": {"timeLimitSeconds": content.time_limit_seconds},
             "tests": tests,
             "delivery": delivery_config,
         }
@@ -373,6 +429,7 @@ def lay_out_site(out, content, cdn_base_url, log, delivery_options):
             "solution_html": statement.render_python(content.reference_source),
             "test_items": test_items,
             "config_json": json_for_html(config),
+            "content_security_policy": html.escape(content_security_policy(cdn_base_url)),
         })
         (staging / "index.html").write_text(page, encoding="utf-8")
         for relative in STATIC_FILES:

@@ -15,6 +15,7 @@ const STAGE_COUNT = 3;
 
 const config = JSON.parse(document.getElementById("exercise-config").textContent);
 const runButton = document.getElementById("run-tests");
+const stopButton = document.getElementById("stop-run");
 const runnerStatus = document.getElementById("runner-status");
 const progress = document.getElementById("load-progress");
 const progressBar = document.getElementById("load-progress-bar");
@@ -217,10 +218,15 @@ function startRunner() {
   runner = new self.RunnerClient(config, {
     onProgress: (stage, detail) => showProgress(stage, detail),
     onReady: (versions) => {
-      runButton.disabled = false;
+      runButton.disabled = running;
       progress.dataset.stage = "ready";
       progress.hidden = true;
       setRunnerStatus("ready", `Ready: ${versions}.`);
+    },
+    onRestart: () => {
+      runButton.disabled = true;
+      progress.hidden = true;
+      setRunnerStatus("loading", "Restarting Python for a clean run…");
     },
     onInternalError: (error) => {
       if (!runner.ready) {
@@ -251,19 +257,28 @@ async function runTests() {
   }
   running = true;
   runButton.disabled = true;
-  setRunnerStatus("running", "Running the hidden tests…");
+  stopButton.disabled = false;
+  setRunnerStatus("running", "Running the hidden tests… Stop (Ctrl+.) ends the run.");
   results.showRunning();
 
   const outcome = await runner.run(editor.getCode());
   running = false;
-  runButton.disabled = false;
-  if (outcome.kind === "report") {
-    results.showReport(outcome.report);
-    setRunnerStatus("ready", "Ready.");
-    solution.recordRun(outcome.report);
-  } else {
+  stopButton.disabled = true;
+  runButton.disabled = !runner.ready;
+  if (outcome.kind === "internal-error") {
     setRunnerStatus("internal-error", "Internal error of the test runner (not a problem in your code).");
     results.showInternalError(outcome.error);
+    return;
+  }
+  if (outcome.kind === "report") {
+    results.showReport(outcome.report);
+    solution.recordRun(outcome.report);
+  } else {
+    results.showStopped(outcome);
+  }
+  // Without ready, a fresh worker is booting and onReady sets the status.
+  if (runner.ready) {
+    setRunnerStatus("ready", "Ready.");
   }
 }
 
@@ -287,6 +302,7 @@ document.querySelector(".skip-link").addEventListener("click", (event) => {
 });
 retryButton.addEventListener("click", retryLoad);
 runButton.addEventListener("click", runTests);
+stopButton.addEventListener("click", () => runner.stop("stopped"));
 showProgress("load-runtime", null);
 startRunner();
 // After startRunner, so that a chart that cannot be drawn never keeps the tests from running.

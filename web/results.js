@@ -63,6 +63,9 @@
     details.hidden = details.childElementCount === 0;
   }
 
+  // A report says "interrupted" without a Stop or time-out only when the code raised the runner's interrupt itself.
+  const INTERRUPTED_BY_CODE = { message: "Your code interrupted the test run itself, so no test has a verdict.", traceback: "" };
+
   class ResultsView {
     constructor(list, summary, codeError, loadOutput, staleNote) {
       this.list = list;
@@ -116,11 +119,30 @@
         }
       }
 
-      const error = report.code_error;
+      const error = report.outcome === "interrupted" ? INTERRUPTED_BY_CODE : report.code_error;
       showBlock(this.codeError, error ? [error.message, error.traceback].filter((part) => part).join("\n\n") : "");
       showBlock(this.loadOutput, report.output ? `Output while loading your code:\n${report.output}` : "");
       this.summary.dataset.state = error ? "code-error" : "done";
       this.summary.textContent = error ? "No test ran: fix the error in your code shown above, then run again." : `${report.summary.text}.`;
+      this.hasResults = true;
+    }
+
+    // A run stopped by the Stop button or the time limit: outcome is {kind: "stopped"} or
+    // {kind: "timed-out", seconds}. No test has a verdict.
+    showStopped(outcome) {
+      this.clearStale();
+      const text = outcome.kind === "timed-out" ? `timed out after ${outcome.seconds} s` : "stopped";
+      for (const item of this.items()) {
+        setStatus(item, "not-run");
+        clearDetails(item);
+        item.querySelector("[data-role=verdict]").textContent = text;
+      }
+      showBlock(this.codeError, "");
+      showBlock(this.loadOutput, "");
+      this.summary.dataset.state = outcome.kind;
+      this.summary.textContent = outcome.kind === "timed-out"
+        ? `Timed out after ${outcome.seconds} s, so no test has a verdict. Look for a loop that never ends, or make the code faster.`
+        : "Stopped, so no test has a verdict.";
       this.hasResults = true;
     }
 

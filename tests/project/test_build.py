@@ -331,6 +331,56 @@ def test_base_url_needs_slash(run_build, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("relative", ["problem/starter.py", "solution/suggest_lr.py", "tests/hidden/test_suggest_lr.py",
+                                      "problem/exercise.toml"])
+def test_missing_input_rejected(run_build, previous_site, project_copy, relative):
+    before = snapshot(previous_site)
+    page_before = (previous_site / "index.html").read_bytes()
+    (project_copy / relative).unlink()
+
+    completed = run_build(project_copy, "--out", previous_site)
+
+    assert_build_failed(completed, previous_site, before, page_before)
+    assert f"Missing input file {relative}" in completed.stderr
+
+
+@pytest.mark.parametrize("relative", ["problem/starter.py", "tests/hidden/test_suggest_lr.py"])
+def test_syntax_error_rejected(run_build, previous_site, project_copy, relative):
+    before = snapshot(previous_site)
+    page_before = (previous_site / "index.html").read_bytes()
+    path = project_copy / relative
+    path.write_text(path.read_text(encoding="utf-8") + "\ndef broken(:\n    pass\n", encoding="utf-8")
+
+    completed = run_build(project_copy, "--out", previous_site)
+
+    assert_build_failed(completed, previous_site, before, page_before)
+    assert f"{relative}, line" in completed.stderr
+    assert "SyntaxError" in completed.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "-1", '"ten"', "601", "true"])
+def test_invalid_time_limit_rejected(run_build, previous_site, project_copy, value):
+    before = snapshot(previous_site)
+    page_before = (previous_site / "index.html").read_bytes()
+    toml = project_copy / "problem" / "exercise.toml"
+    text = re.sub(r"(?m)^time_limit_seconds = .*$", f"time_limit_seconds = {value}", toml.read_text(encoding="utf-8"))
+    toml.write_text(text, encoding="utf-8")
+
+    completed = run_build(project_copy, "--out", previous_site)
+
+    assert_build_failed(completed, previous_site, before, page_before)
+    assert "time_limit_seconds" in completed.stderr
+
+
+def test_config_has_time_limit(built_site):
+    assert read_config(built_site)["runner"]["timeLimitSeconds"] == EXERCISE["time_limit_seconds"]
+
+
+def test_config_has_integrity(built_site):
+    integrity = read_config(built_site)["pyodide"]["integrity"]
+    for name in site.VERIFIED_CORE_FILES:
+        digest = hashlib.sha256((pyodide_folder(built_site) / name).read_bytes()).digest()
+        assert integrity[name] == "sha256-" + base64.b64encode(digest).decode("ascii")
 def test_foreign_folder_not_replaced(run_build, tmp_path):
     out = tmp_path / "notes"
     out.mkdir()
