@@ -341,3 +341,14 @@ def test_check_rejects_non_utf8(tmp_path):
 
     assert completed.returncode == 2
     assert "is not UTF-8 text" in completed.stderr
+
+
+def test_check_syntax_error_summary(tmp_path):
+    path = tmp_path / "broken.py"
+    path.write_text("def suggest_lr(lrs, losses)\n    pass\n", encoding="utf-8")
+
+    completed = run_check(path)
+
+    assert completed.returncode == 1
+    assert completed.stdout.rstrip().endswith("No test ran: fix the error in your code shown above, then run again.")
+    assert "SyntaxError on line 1" in completed.stdout

@@ -604,5 +604,9 @@ def format_report(report):
         if test["output"]:
             lines.append("    Output:\n      " + test["output"].rstrip().replace("\n", "\n      "))
 
-    lines.append(report["summary"]["text"])
+    # The same closing line as the page's summary.
+    if report["code_error"]:
+        lines.append("No test ran: fix the error in your code shown above, then run again.")
+    else:
+        lines.append(f"{report['summary']['text']}.")
     return "\n".join(lines)
