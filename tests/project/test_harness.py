@@ -286,3 +286,69 @@ def test_check_missing_file(tmp_path):
 
     assert completed.returncode == 2
     assert "absent.py is not a file" in completed.stderr
+
+
+def test_long_exception_message_cut():
+    report = run_source("def suggest_lr(lrs, losses):\n    raise ValueError('x' * 5000)\n")
+    first = report["tests"][0]
+
+    assert first["status"] == "error"
+    assert len(first["message"]) < 1200
+    assert "[4000 more characters not shown]" in first["message"]
+    assert len(first["traceback"]) < 1500
+
+
+def test_unusual_line_separator_keeps_quoted_line():
+    # U+2028 inside a comment is not a line end for Python, so line 4 is still the raise.
+    source = "import numpy as np\n# pasted \u2028 text\ndef suggest_lr(lrs, losses):\n    raise ValueError('boom')\n"
+    report = run_source(source)
+    traceback_text = report["tests"][0]["traceback"]
+
+    assert 'line 4, in suggest_lr\n    raise ValueError(\'boom\')' in traceback_text
+
+
+def test_exception_str_failure_is_error():
+    source = (
+        "class Broken(Exception):\n"
+        "    def __str__(self):\n"
+        "        raise RuntimeError('no text')\n"
+        "\n"
+        "def suggest_lr(lrs, losses):\n"
+        "    raise Broken()\n"
+    )
+    report = run_source(source)
+    first = report["tests"][0]
+
+    assert report["outcome"] == "tests-ran"
+    assert first["status"] == "error"
+    assert "str() of the exception failed with RuntimeError" in first["message"]
+
+
+def test_check_reads_byte_order_mark(tmp_path):
+    path = tmp_path / "with_bom.py"
+    path.write_bytes(b"\xef\xbb\xbf" + REFERENCE.read_bytes())
+
+    completed = run_check(path)
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_check_rejects_non_utf8(tmp_path):
+    path = tmp_path / "latin1.py"
+    path.write_bytes(b'x = "\xe9"\n')
+
+    completed = run_check(path)
+
+    assert completed.returncode == 2
+    assert "is not UTF-8 text" in completed.stderr
+
+
+def test_check_syntax_error_summary(tmp_path):
+    path = tmp_path / "broken.py"
+    path.write_text("def suggest_lr(lrs, losses)\n    pass\n", encoding="utf-8")
+
+    completed = run_check(path)
+
+    assert completed.returncode == 1
+    assert completed.stdout.rstrip().endswith("No test ran: fix the error in your code shown above, then run again.")
+    assert "SyntaxError on line 1" in completed.stdout

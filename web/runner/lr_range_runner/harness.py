@@ -23,6 +23,7 @@ import contextlib
 import io
 import linecache
 import math
+import re
 import signal
 import sys
 import time
@@ -42,6 +43,13 @@ MAX_OUTPUT_CHARS = 10_000
 
 # Maximum characters of the repr of a returned value in a report.
 MAX_RETURNED_REPR_CHARS = 200
+
+# Maximum characters of an exception's message, in the verdict and in the traceback's last line.
+MAX_EXCEPTION_MESSAGE_CHARS = 1_000
+
+# The line ends that Python's compiler counts. str.splitlines also splits on
+# form feeds, U+2028 and others, which would shift the quoted lines.
+LINE_END = re.compile(r"(?<=\r\n)|(?<=\n)|(?<=\r)(?!\n)")
 
 # Added to the message of a failed import, because learners cannot see what the browser offers.
 AVAILABLE_MODULES = "Available here: the Python standard library (as in Pyodide 0.27.7) and numpy."
@@ -90,7 +98,7 @@ def format_learner_traceback(error):
     frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == LEARNER_FILENAME]
     lines = ["Traceback (most recent call last):\n"] if frames else []
     lines += traceback.format_list(frames)
-    lines += traceback.format_exception_only(type(error), error)
+    lines += [shortened(line) for line in traceback.format_exception_only(type(error), error)]
     return "".join(lines)
 
 
@@ -103,7 +111,8 @@ def last_learner_line(error):
 def compile_learner_code(source):
     """Compile the learner's source as typed, so line numbers equal the editor's; raise CodeError on a syntax error."""
     # linecache lets tracebacks quote the learner's lines, which exist only in memory.
-    linecache.cache[LEARNER_FILENAME] = (len(source), None, source.splitlines(True), LEARNER_FILENAME)
+    lines = [line for line in LINE_END.split(source) if line]
+    linecache.cache[LEARNER_FILENAME] = (len(source), None, lines, LEARNER_FILENAME)
     try:
         return compile(source, LEARNER_FILENAME, "exec")
     except SyntaxError as error:
@@ -200,7 +209,15 @@ def describe_exception(error):
         message = str(error)
     except Exception as failure:
         message = f"<str() of the exception failed with {type(failure).__name__}>"
-    return name, qualified, message
+    return name, qualified, shortened(plain_text(message, "<str() of the exception did not return a str>"))
+
+
+def shortened(text):
+    """Cut an exception message to MAX_EXCEPTION_MESSAGE_CHARS and say how much was cut."""
+    if len(text) <= MAX_EXCEPTION_MESSAGE_CHARS:
+        return text
+    cut = len(text) - MAX_EXCEPTION_MESSAGE_CHARS
+    return text[:MAX_EXCEPTION_MESSAGE_CHARS] + f"... [{cut} more characters not shown]"
 
 
 def plain_text(value, fallback):
@@ -587,5 +604,9 @@ def format_report(report):
         if test["output"]:
             lines.append("    Output:\n      " + test["output"].rstrip().replace("\n", "\n      "))
 
-    lines.append(report["summary"]["text"])
+    # The same closing line as the page's summary.
+    if report["code_error"]:
+        lines.append("No test ran: fix the error in your code shown above, then run again.")
+    else:
+        lines.append(f"{report['summary']['text']}.")
     return "\n".join(lines)
