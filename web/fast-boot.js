@@ -66,9 +66,16 @@
   // Python compiles each one when a module first imports it.
   async function installWheels(pyodide, wheels) {
     const buffers = await Promise.all(wheels.map(async (wheel) => {
-      const response = await nativeFetch(wheel.url, { integrity: wheel.integrity });
+      let response;
+      try {
+        response = await nativeFetch(wheel.url, { integrity: wheel.integrity });
+      } catch (error) {
+        // fetch names neither the URL nor the cause (a 404 with an integrity check also lands here).
+        throw new Error(`Could not download ${wheel.url}, or its SHA-256 does not match the lock: ` +
+          `${error && error.message ? error.message : error}. Rebuild the site (python build.py).`);
+      }
       if (!response.ok) {
-        throw new Error(`Could not download ${wheel.url}: HTTP ${response.status}.`);
+        throw new Error(`Could not download ${wheel.url}: HTTP ${response.status}. Rebuild the site (python build.py).`);
       }
       return response.arrayBuffer();
     }));

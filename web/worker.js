@@ -33,6 +33,11 @@
   let booted = false;
   const verifiedURLs = new Map(); // URL -> Subresource Integrity value, for the fetches of the boot.
 
+  // Rejects the runtime stage when a core file fails to download. Pyodide 0.27.7 only logs
+  // a failed fetch of pyodide.asm.wasm and never settles loadPyodide, so without this the
+  // page would wait for ever.
+  let rejectRuntime = null;
+
   function describeError(error) {
     return { message: String(error && error.message ? error.message : error), stack: error && error.stack ? String(error.stack) : "" };
   }
@@ -76,14 +81,28 @@
   function installBootFetch(request, currentStage) {
     let loadedBytes = 0;
     let postedBytes = 0;
+    let stopped = false;
     const report = () => {
+      // Bodies still downloading after a failed stage must not post PROGRESS over its INTERNAL_ERROR.
+      if (stopped) {
+        return;
+      }
       postedBytes = loadedBytes;
       postToPage({ type: P.PROGRESS, id: request.id, stage: currentStage(), detail: { loadedBytes } });
     };
     self.fetch = async (input, init) => {
       const url = new URL(input instanceof Request ? input.url : String(input), self.location.href).href;
       const integrity = verifiedURLs.get(url);
-      const response = await (integrity ? originalFetch(url, { ...init, integrity }) : originalFetch(input, init));
+      let response;
+      try {
+        response = await (integrity ? originalFetch(url, { ...init, integrity }) : originalFetch(input, init));
+      } catch (error) {
+        failCoreFile(integrity, `Could not load ${url}, or its SHA-256 does not match the build: ${describeError(error).message}.`);
+        throw error;
+      }
+      if (!response.ok) {
+        failCoreFile(integrity, `Could not load ${url}: HTTP ${response.status}.`);
+      }
       if (!response.body || response.type === "opaque" || response.status < 200 || response.status > 299) {
         return response;
       }
@@ -96,6 +115,12 @@
       });
       return response;
     };
+    function failCoreFile(integrity, problem) {
+      if (integrity && rejectRuntime) {
+        const version = request.config.pyodide.version;
+        rejectRuntime(new Error(`${problem} Rebuild the site (python build.py), or check that the Pyodide base URL serves Pyodide ${version}.`));
+      }
+    }
     async function countBody(body) {
       const reader = body.getReader();
       for (;;) {
@@ -114,6 +139,7 @@
       if (postFinalCount) {
         report();
       }
+      stopped = true;
     };
   }
 
@@ -132,7 +158,14 @@
     }
     await importVerified(indexURL + "pyodide.js", integrity["pyodide.js"]);
     await importVerified(indexURL + "pyodide.asm.js", integrity["pyodide.asm.js"]);
-    return await fastBoot.loadPyodideFast({ indexURL, fullStdLib: false }, snapshot);
+    const coreFileFailed = new Promise((resolve, reject) => {
+      rejectRuntime = reject;
+    });
+    try {
+      return await Promise.race([fastBoot.loadPyodideFast({ indexURL, fullStdLib: false }, snapshot), coreFileFailed]);
+    } finally {
+      rejectRuntime = null;
+    }
   }
 
   async function sha256Hex(buffer) {

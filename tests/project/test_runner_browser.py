@@ -315,3 +315,39 @@ def test_changed_asset_is_refused(chromium, tampered_site):
     assert "SHA-256" in page.text_content("#load-progress-text")
     assert page.is_disabled("#run-tests")
     context.close()
+
+
+def site_without(built_site, tmp_path, pattern):
+    """Copy the built site and delete every file in its Pyodide folder matching `pattern`, compressed copies too."""
+    copy = tmp_path / "site"
+    shutil.copytree(built_site, copy)
+    folders = [folder for folder in copy.glob("pyodide*") if folder.is_dir()]
+    assert len(folders) == 1, f"expected one Pyodide folder in {copy}, found {folders}"
+    removed = list(folders[0].glob(pattern))
+    assert removed, f"no file matches {pattern} in {folders[0]}"
+    for path in removed:
+        path.unlink()
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("pattern", "named_file"),
+    [("pyodide.asm.wasm*", "pyodide.asm.wasm"), ("numpy-*.whl*", "numpy-2.0.2")],
+    ids=["runtime", "numpy"],
+)
+def test_missing_asset_reported(chromium, built_site, tmp_path, pattern, named_file):
+    # Pyodide 0.27.7 never settles loadPyodide when the WebAssembly binary is missing,
+    # so without the worker's own check this page would stay at loading.
+    site_copy = site_without(built_site, tmp_path, pattern)
+    context = chromium.new_context()
+    page = context.new_page()
+
+    with browser.serving(site_copy) as url:
+        page.goto(url)
+        page.wait_for_selector("#runner-status[data-state=internal-error]", state="attached", timeout=browser.BOOT_TIMEOUT_MS)
+        text = page.text_content("#load-progress-text")
+
+    assert named_file in text
+    assert "Rebuild the site" in text
+    assert page.is_visible("#retry-load")
+    context.close()
