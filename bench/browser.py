@@ -10,19 +10,7 @@ any service worker that the first visit left behind.
 import statistics
 import time
 
-CHROMIUM = "/usr/bin/chromium"
-
-# Headless only, no sandbox or GPU, and no request may leave the loopback interface.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
+from sitebuild.chromium import CHROMIUM, CHROMIUM_ARGS
 
 # Milliseconds a page may take to become usable before the visit counts as failed.
 # The slowest cold load seen on a loaded 2-core machine was about 8 s.
@@ -135,7 +123,7 @@ class BrowserLauncher:
 
     def launch(self, profile_dir, offline=False):
         context = self.playwright.chromium.launch_persistent_context(
-            str(profile_dir), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            str(profile_dir), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
         )
         if offline:
             context.set_offline(True)

@@ -85,7 +85,7 @@ def machine_description():
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal:"):
                 memory_gib = int(line.split()[1]) / (1024 * 1024)
-    version = subprocess.run([browser.CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
+    version = subprocess.run([str(browser.CHROMIUM), "--version"], capture_output=True, text=True).stdout.strip()
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),

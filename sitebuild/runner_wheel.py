@@ -10,7 +10,6 @@ import json
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 PACKAGE = "lr_range_runner"
 DISTRIBUTION = "lr-range-runner"

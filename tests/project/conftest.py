@@ -6,10 +6,10 @@ import subprocess
 import sys
 import threading
 import xml.etree.ElementTree as ElementTree
-from pathlib import Path
 
 import pytest
 
+from sitebuild.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.project.implementations import ALL, HIDDEN_TESTS_DIR, PROJECT_ROOT
 
 # Seconds one pytest run of the four hidden tests may take. It takes about one second.
@@ -62,23 +62,9 @@ def hidden_test_verdicts(tmp_path_factory):
 # --- The built site, a loopback server for it, and headless Chromium. ---
 
 # Seconds one run of build.py may take. A build with a warm asset cache takes about
-# one second. The first build on a machine also downloads about 17 MB of Pyodide assets.
+# one second. The first build on a machine also downloads the Pyodide assets (about 83 MB,
+# most of it the package that carries the numpy wheel) and compresses the site (about a minute).
 BUILD_TIMEOUT_S = 900
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-# Chromium reaches no host but the loopback server: the resolver rule makes every
-# other name fail to resolve, and the other flags turn off Chromium's own traffic.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 
 
 def run_build_script(root, *arguments, env=None):

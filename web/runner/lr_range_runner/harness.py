@@ -20,7 +20,6 @@ with unpatched builtins, numpy and modules. See sandbox.py for what it covers.
 """
 
 import contextlib
-import io
 import linecache
 import math
 import re
