@@ -352,3 +352,14 @@ def test_check_syntax_error_summary(tmp_path):
     assert completed.returncode == 1
     assert completed.stdout.rstrip().endswith("No test ran: fix the error in your code shown above, then run again.")
     assert "SyntaxError on line 1" in completed.stdout
+
+
+@pytest.mark.parametrize("name", ["monitoring_callback", "ctypes_frame_read"])
+def test_hostile_attack_gets_no_verdict(name):
+    source = (PROJECT_ROOT / "tests" / "project" / "hostile" / f"{name}.py").read_text(encoding="utf-8")
+
+    report = run_source(source)
+
+    assert report["outcome"] == "code-error"
+    assert report["code_error"]["kind"] == "untrusted"
+    assert all(test["status"] == "not-run" for test in report["tests"])

@@ -10,12 +10,16 @@ buffer; the other one replaces the worker.
 import re
 import shutil
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from sitebuild import server
 from tests.project import browser
 from tests.project.implementations import REFERENCE
+
+# Attacks that once produced a false pass, kept as files because they are long.
+HOSTILE = Path(__file__).resolve().parent / "hostile"
 
 REFERENCE_SOURCE = REFERENCE.read_text(encoding="utf-8")
 
@@ -243,6 +247,10 @@ CASES = [
      "done", ["failed"] * 4, "<img src=x onerror=alert(1)>"),
     ("ten_megabytes", "print('x' * 10_000_000)\n\ndef suggest_lr(lrs, losses):\n    return None\n", "done", ["failed"] * 4,
      "output cut: 9990001 more characters"),
+    ("monitoring_callback", (HOSTILE / "monitoring_callback.py").read_text(encoding="utf-8"),
+     "code-error", ["not-run"] * 4, "sys.monitoring"),
+    ("ctypes_frame_read", (HOSTILE / "ctypes_frame_read.py").read_text(encoding="utf-8"),
+     "code-error", ["not-run"] * 4, "ctypes"),
 ]
 
 

@@ -51,9 +51,17 @@ UNTRUSTED_EVENTS = {
     "sys.settrace": "sys.settrace() (can change the test harness's variables)",
     "sys.setprofile": "sys.setprofile() (can change the test harness's variables)",
     "sys.addaudithook": "sys.addaudithook() (a hook that cannot be removed)",
+    "sys.monitoring.register_callback": "sys.monitoring callbacks (run inside the test harness's checks)",
     "ctypes.dlopen": "ctypes (writes to arbitrary memory)",
     "ctypes.dlsym": "ctypes (writes to arbitrary memory)",
     "ctypes.addressof": "ctypes (writes to arbitrary memory)",
+    # numpy imports ctypes before any learner code runs, so "import ctypes" raises no
+    # ctypes.dlopen; these events are what from_address, from_buffer and friends raise.
+    "ctypes.cdata": "ctypes (reads and writes arbitrary memory)",
+    "ctypes.cdata/buffer": "ctypes (reads and writes arbitrary memory)",
+    "ctypes.string_at": "ctypes (reads arbitrary memory)",
+    "ctypes.wstring_at": "ctypes (reads arbitrary memory)",
+    "ctypes.call_function": "ctypes (calls C functions directly)",
 }
 
 # Frame attributes whose reading is audited; a frame leads to the harness's frames through f_back.
@@ -175,6 +183,34 @@ def mutable_classes(namespaces):
                 yield value
 
 
+def make_monitoring_reset():
+    """Return a function that removes every sys.monitoring tool that was not in use now.
+
+    A callback registered by learner code would otherwise run inside the
+    harness's checks and keep running in later runs.
+    """
+    monitoring = sys.monitoring
+    tool_ids = range(6)  # sys.monitoring has tool ids 0 to 5.
+    tools_in_use = {tool: monitoring.get_tool(tool) for tool in tool_ids}
+    events = [getattr(monitoring.events, name) for name in dir(monitoring.events) if name.isupper() and name != "NO_EVENTS"]
+
+    def reset():
+        for tool in tool_ids:
+            if tools_in_use[tool] is not None:
+                continue
+            for event in events:
+                try:
+                    monitoring.register_callback(tool, event, None)
+                except ValueError:
+                    pass
+            if monitoring.get_tool(tool) is not None:
+                monitoring.set_events(tool, 0)
+                monitoring.free_tool_id(tool)
+
+    return reset
+
+
+
 def take_snapshot():
     """Record the state that learner code may change and the tests depend on; return (restore, reapply, function_ids).
 
@@ -224,6 +260,7 @@ def take_snapshot():
     clear, update, copy_dict = dict.clear, dict.update, dict.copy
     settrace, setprofile = sys.settrace, sys.setprofile
     differs, same_class = dict_differs, restore_class
+    clear_monitoring = make_monitoring_reset()
 
     def restore():
         """Restore the snapshot; return (learner_state, new extension module names).
@@ -234,6 +271,7 @@ def take_snapshot():
         """
         settrace(None)
         setprofile(None)
+        clear_monitoring()
         learner_builtins = copy_dict(builtins_dict)
         clear(builtins_dict)
         update(builtins_dict, saved_builtins)
