@@ -14,6 +14,7 @@ import http.server
 import os
 import re
 import sys
+import urllib.parse
 from pathlib import Path
 
 HOST = "127.0.0.1"
@@ -98,10 +99,19 @@ class SiteRequestHandler(http.server.SimpleHTTPRequestHandler):
                 self.send_header(name, value)
         super().end_headers()
 
+    def list_directory(self, path):
+        # A site has no folder listings; the folders hold only files the page requests by name.
+        self.send_error(404, "File not found")
+        return None
+
     def send_head(self):
         """Send a precompressed copy (FILE.br, FILE.gz) when one exists and the browser accepts it."""
         # One handler serves every request of a kept-alive connection, so per-response state is reset here.
         self.vary_on_encoding = False
+        if "\x00" in urllib.parse.unquote(self.path):
+            # os.stat raises ValueError on a NUL byte; such a path names no file.
+            self.send_error(404, "File not found")
+            return None
         path = self.translate_path(self.path)
         if os.path.isdir(path) and self.path.split("?", 1)[0].endswith("/"):
             path = os.path.join(path, "index.html")

@@ -72,10 +72,10 @@
       } catch (error) {
         // fetch names neither the URL nor the cause (a 404 with an integrity check also lands here).
         throw new Error(`Could not download ${wheel.url}, or its SHA-256 does not match the lock: ` +
-          `${error && error.message ? error.message : error}. Rebuild the site (python build.py).`);
+          `${error && error.message ? error.message : error}. Press Retry. If it keeps failing, the site is incomplete: its maintainer must rebuild it (python build.py).`);
       }
       if (!response.ok) {
-        throw new Error(`Could not download ${wheel.url}: HTTP ${response.status}. Rebuild the site (python build.py).`);
+        throw new Error(`Could not download ${wheel.url}: HTTP ${response.status}. Press Retry. If it keeps failing, the site is incomplete: its maintainer must rebuild it (python build.py).`);
       }
       return response.arrayBuffer();
     }));

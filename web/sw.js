@@ -67,6 +67,8 @@ self.addEventListener("fetch", (event) => {
   if (!CONTENT_ADDRESSED.test(url.pathname)) {
     event.respondWith(networkFirst(request));
   } else if (!self.navigator.onLine) {
+    // NOTE: only a browser that reports itself offline gets these from this cache. With the
+    // server down but a network up, they come from the HTTP cache alone, and fail if it was cleared.
     event.respondWith(cacheFirst(request));
   }
 });

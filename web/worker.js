@@ -118,7 +118,7 @@
     function failCoreFile(integrity, problem) {
       if (integrity && rejectRuntime) {
         const version = request.config.pyodide.version;
-        rejectRuntime(new Error(`${problem} Rebuild the site (python build.py), or check that the Pyodide base URL serves Pyodide ${version}.`));
+        rejectRuntime(new Error(`${problem} Press Retry. If it keeps failing, the site is incomplete: its maintainer must rebuild it (python build.py) or, with --pyodide-base-url, check that the URL serves Pyodide ${version}.`));
       }
     }
     async function countBody(body) {

@@ -356,6 +356,6 @@ def test_missing_asset_reported(chromium, built_site, tmp_path, pattern, named_f
         text = page.text_content("#load-progress-text")
 
     assert named_file in text
-    assert "Rebuild the site" in text
+    assert "its maintainer must rebuild it (python build.py)" in text
     assert page.is_visible("#retry-load")
     context.close()

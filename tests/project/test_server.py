@@ -3,6 +3,7 @@
 import socket
 import struct
 import threading
+import urllib.error
 import urllib.request
 
 import pytest
@@ -82,3 +83,27 @@ def test_client_reset_not_logged(built_site, capfd):
     thread.join()
 
     assert "Traceback" not in capfd.readouterr().err
+
+
+def head_status(url):
+    """Return the HTTP status of a HEAD request for `url`."""
+    request = urllib.request.Request(url, method="HEAD")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_folder_listing_not_found(built_site, running_server):
+    folder = site_path(built_site, "pyodide/")
+
+    assert head_status(server.site_url(running_server) + folder) == 404
+
+
+def test_nul_byte_path_not_found(running_server):
+    assert head_status(server.site_url(running_server) + "index.html%00.js") == 404
+
+
+def test_site_root_serves_page(running_server):
+    assert head_status(server.site_url(running_server)) == 200
