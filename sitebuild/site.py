@@ -307,7 +307,7 @@ def build_lock(out):
         try:
             fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BuildError(f"Another build into {out} is running (it holds {lock_path}). Wait for it to finish and build again.") from None
+            raise BuildError(f"Another build into {out} is running (it has locked {lock_path}). Wait for it to finish and build again.") from None
         yield
 
 

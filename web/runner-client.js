@@ -54,8 +54,8 @@
     }
 
     // Replace the worker with a fresh one; messages of the old one are ignored from now on.
-    // NOTE: worker.js, protocol.js and fast-boot.js have fixed names, so after a rebuild a tab
-    // opened before it starts the new worker with its old config; a reload fixes the mix.
+    // NOTE: worker.js, protocol.js and fast-boot.js have fixed names. After a rebuild, a tab opened
+    // before it therefore starts the new worker with its old config, until the page is reloaded.
     restart(reason) {
       this.worker.terminate();
       if (this.interruptBuffer) {

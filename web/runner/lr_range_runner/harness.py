@@ -212,7 +212,7 @@ def describe_exception(error):
 
 
 def shortened(text):
-    """Cut an exception message to MAX_EXCEPTION_MESSAGE_CHARS and say how much was cut."""
+    """Cut an exception message to MAX_EXCEPTION_MESSAGE_CHARS and append how many characters were cut."""
     if len(text) <= MAX_EXCEPTION_MESSAGE_CHARS:
         return text
     cut = len(text) - MAX_EXCEPTION_MESSAGE_CHARS
